@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using XRay.Gateway.Auth;
+using XRay.Gateway.Options;
+using XRay.Gateway.Problems;
+using XRay.Grains.Hosting;
+
+namespace XRay.Gateway.Hosting;
+
+/// <summary>Registers the gateway: auth, problem details, OpenAPI, health, and the embedded silo.</summary>
+public static class GatewayServiceCollectionExtensions
+{
+    public static WebApplicationBuilder AddXRayGateway(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddOpenApi();
+        services.AddHealthChecks();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // so bad JSON reaches the problem writer with its reason
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddXRaySqliteStore();
+        services.AddXRayAuth();
+        builder.AddEmbeddedSilo();
+        return builder;
+    }
+
+    public static IServiceCollection AddXRayAuth(this IServiceCollection services)
+    {
+        services.AddOptions<AuthOptions>().BindConfiguration("Auth").ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
+        services.TryAddSingleton<PasswordHasher>();
+        services.TryAddSingleton<JwtSigningKey>();
+        services.TryAddSingleton<TokenIssuer>();
+        services.TryAddSingleton<ProjectAccess>();
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<JwtSigningKey, IOptions<AuthOptions>>((jwt, key, auth) =>
+            {
+                jwt.MapInboundClaims = false;
+                jwt.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = auth.Value.Issuer,
+                    ValidAudience = auth.Value.Audience,
+                    IssuerSigningKey = key.Key,
+                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256], // pinned: "none" and asymmetric confusions are refused
+                    RequireSignedTokens = true,
+                    RequireExpirationTime = true,
+                    ValidateIssuer = true,
+                    ValidateAudience = true,
+                    ValidateLifetime = true,
+                    ValidateIssuerSigningKey = true,
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                    NameClaimType = "sub",
+                };
+                jwt.Events = new JwtBearerEvents { OnChallenge = WriteChallengeProblemAsync };
+            });
+        services.AddAuthorizationBuilder()
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser().RequireClaim("sub").Build())
+            .AddPolicy(GatewayPolicies.ApiKey, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+        return services;
+    }
+
+    private static async Task WriteChallengeProblemAsync(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        var detail = context.AuthenticateFailure switch
+        {
+            SecurityTokenExpiredException => "The token has expired; log in again.",
+            null => "Send a bearer token from POST /api/v1/auth/login in the Authorization header.",
+            _ => "The token is invalid.",
+        };
+        await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Authentication required", detail: detail)
+            .ExecuteAsync(context.HttpContext).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using XRay.Gateway.Auth;
+
+namespace XRay.Gateway.Problems;
+
+/// <summary>
+/// Turns request-shaped failures (malformed JSON, wrong types, oversize bodies, shed load) into
+/// problem documents that say what was wrong, instead of a bare status or a 500.
+/// </summary>
+public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, "Request body too large", "The request body exceeds the limit of this endpoint."),
+            BadHttpRequestException { InnerException: JsonException json } => (400, "Malformed JSON", Describe(json)),
+            BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
+            JsonException json => (400, "Malformed JSON", Describe(json)),
+            TooBusyException busy => (429, "Too many requests", busy.Message),
+            _ => (0, string.Empty, string.Empty),
+        };
+        if (status == 0)
+        {
+            return false; // a real fault: the framework logs it and answers a generic 500 problem
+        }
+
+        if (status == StatusCodes.Status429TooManyRequests)
+        {
+            httpContext.Response.Headers.RetryAfter = "1";
+        }
+
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        }).ConfigureAwait(false);
+    }
+
+    private static string Describe(JsonException json) =>
+        json.Path is { Length: > 0 } path
+            ? $"The body is not valid JSON for this endpoint at '{path}' (line {json.LineNumber}, byte {json.BytePositionInLine}): {FirstSentence(json.Message)}"
+            : $"The body is not valid JSON: {FirstSentence(json.Message)}";
+
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end < 0 ? message : message[..(end + 1)];
+    }
+}

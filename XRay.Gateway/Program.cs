@@ -1,0 +1,21 @@
+using XRay.Gateway.Apis;
+using XRay.Gateway.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddXRayGateway();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi();
+app.MapHealthChecks("/healthz");
+app.MapAuthApi();
+app.MapProjectsApi();
+
+app.Run();
+
+/// <summary>Entry point, visible to tests.</summary>
+public partial class Program;

@@ -1,0 +1,44 @@
+namespace XRay.Grains.Ingest;
+
+/// <summary>
+/// The durable ingest log between the gateway and the silo consumers, shaped like a Kafka topic:
+/// records are appended round-robin to partitions; each consumer group reads every partition and
+/// commits offsets. Implementations: the embedded on-disk log (default) and Kafka.
+/// </summary>
+public interface IIngestLog
+{
+    /// <summary>The topic name (Kafka: <c>xray-events</c>).</summary>
+    string Topic { get; }
+
+    /// <summary>Number of partitions.</summary>
+    int PartitionCount { get; }
+
+    /// <summary>
+    /// Appends the records durably. When the returned task completes, every record survives a crash of
+    /// this process (and, for the embedded log, of the machine: the data is fsync'd). Concurrent callers
+    /// share one flush (group commit). Throws when the records could not be made durable.
+    /// </summary>
+    ValueTask AppendAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken = default);
+
+    /// <summary>Opens a consumer of <paramref name="group"/> that reads from the group's committed offsets.</summary>
+    IIngestConsumer Subscribe(string group);
+}
+
+/// <summary>One consumer of a consumer group. Not thread-safe: one loop polls and commits.</summary>
+public interface IIngestConsumer : IAsyncDisposable
+{
+    /// <summary>
+    /// Returns up to <paramref name="maxRecords"/> records not yet returned by this consumer, waiting at most
+    /// <paramref name="maxWait"/> for the first one; an empty list when none arrived in time.
+    /// </summary>
+    ValueTask<IReadOnlyList<IngestRecord>> PollAsync(int maxRecords, TimeSpan maxWait, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Durably commits, per partition, the offset after the highest record of <paramref name="records"/>;
+    /// after a restart the group resumes there. Records before it may be reclaimed.
+    /// </summary>
+    ValueTask CommitAsync(IReadOnlyList<IngestRecord> records, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A record read from the log. <see cref="Value"/> is one event's JSON (UTF-8).</summary>
+public readonly record struct IngestRecord(int Partition, long Offset, ReadOnlyMemory<byte> Value);

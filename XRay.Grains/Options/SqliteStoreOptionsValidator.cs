@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+
+namespace XRay.Grains.Options;
+
+/// <summary>Validates <see cref="SqliteStoreOptions"/> at start-up.</summary>
+public sealed class SqliteStoreOptionsValidator : IValidateOptions<SqliteStoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SqliteStoreOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            failures.Add($"{nameof(SqliteStoreOptions.DataDirectory)} must name a directory.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.FileName) || options.FileName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+        {
+            failures.Add($"{nameof(SqliteStoreOptions.FileName)} must be a plain file name.");
+        }
+
+        if (options.BusyTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{nameof(SqliteStoreOptions.BusyTimeout)} must be positive.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,97 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using XRay.Grains.Options;
+
+namespace XRay.Grains.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store's database file: creates it and its schema on first use, and hands out pooled
+/// connections in WAL mode. Schema pieces register as <see cref="ISqliteSchema"/> so each store owns its tables.
+/// </summary>
+public sealed class SqliteDatabase : IDisposable
+{
+    private readonly string _connectionString;
+    private readonly int _busyTimeoutMs;
+    private readonly IEnumerable<ISqliteSchema> _schemas;
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private volatile bool _initialized;
+
+    public SqliteDatabase(IOptions<SqliteStoreOptions> options, IEnumerable<ISqliteSchema> schemas)
+    {
+        var value = options.Value;
+        Directory.CreateDirectory(Path.GetDirectoryName(value.DatabasePath)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = value.DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+        }.ToString();
+        _busyTimeoutMs = (int)value.BusyTimeout.TotalMilliseconds;
+        _schemas = schemas;
+        DatabasePath = value.DatabasePath;
+    }
+
+    public string DatabasePath { get; }
+
+    public void Dispose() => _initLock.Dispose();
+
+    /// <summary>Opens a connection with the store's pragmas applied, creating the schema on first use.</summary>
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_initialized)
+        {
+            await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA busy_timeout={_busyTimeoutMs}; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            await using var connection = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+            await using (var wal = connection.CreateCommand())
+            {
+                wal.CommandText = "PRAGMA journal_mode=WAL;";
+                await wal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var schema in _schemas)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = schema.CreateStatements;
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            _initialized = true;
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+}
+
+/// <summary>Idempotent DDL (<c>CREATE ... IF NOT EXISTS</c>) for one store's tables and indexes.</summary>
+public interface ISqliteSchema
+{
+    string CreateStatements { get; }
+}
