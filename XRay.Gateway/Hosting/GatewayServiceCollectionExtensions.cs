@@ -38,6 +38,16 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<IngestOptions>().BindConfiguration("Ingest").ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
         services.TryAddSingleton<ReadFence>();
+        services.AddXRayEmbeddedIngestLog();
+        services.AddOptions<XRay.Grains.Options.EmbeddedIngestLogOptions>()
+            .Configure<IOptions<XRay.Grains.Options.SqliteStoreOptions>>((log, storage) =>
+            {
+                // The log lives in the data directory unless configured elsewhere.
+                if (log.Directory == new XRay.Grains.Options.EmbeddedIngestLogOptions().Directory)
+                {
+                    log.Directory = Path.Combine(storage.Value.DataDirectory, "ingest-log");
+                }
+            });
         services.AddXRayIngestConsumer();
         return services;
     }

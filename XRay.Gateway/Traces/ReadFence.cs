@@ -13,11 +13,12 @@ public sealed class ReadFence(IIngestLog log, IngestProgress progress, IOptions<
 {
     public async Task WaitAsync(CancellationToken cancellationToken)
     {
-        if (log is not IIngestLogOffsets offsets || options.Value.ReadFenceTimeout <= TimeSpan.Zero)
+        if (options.Value.ReadFenceTimeout <= TimeSpan.Zero)
         {
             return;
         }
 
-        await progress.WaitForAsync(offsets.EndOffsets(), options.Value.ReadFenceTimeout, cancellationToken);
+        var end = await log.GetEndOffsetsAsync(cancellationToken);
+        await progress.WaitForAsync(end, options.Value.ReadFenceTimeout, cancellationToken);
     }
 }

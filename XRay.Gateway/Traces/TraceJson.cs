@@ -42,7 +42,7 @@ public static class TraceJson
                 writer.WriteString("sha256", blob.Sha256);
             }
 
-            writer.WriteString("createdAt", blob.CreatedAt);
+            writer.WriteString("createdAt", blob.CreatedAt.UtcDateTime);
             writer.WriteEndObject();
         }
 
@@ -101,10 +101,10 @@ public static class TraceJson
 
     private static void WriteTimes(Utf8JsonWriter writer, long startedAt, long? endedAt)
     {
-        writer.WriteString("startedAt", DateTimeOffset.FromUnixTimeMilliseconds(startedAt));
+        writer.WriteString("startedAt", DateTimeOffset.FromUnixTimeMilliseconds(startedAt).UtcDateTime);
         if (endedAt is { } ended)
         {
-            writer.WriteString("endedAt", DateTimeOffset.FromUnixTimeMilliseconds(ended));
+            writer.WriteString("endedAt", DateTimeOffset.FromUnixTimeMilliseconds(ended).UtcDateTime);
             writer.WriteNumber("durationMs", ended - startedAt);
         }
         else

@@ -24,10 +24,7 @@ public sealed partial class IngestConsumer(
     {
         var settings = options.Value;
         await using var consumer = log.Subscribe(settings.GroupId);
-        if (log is IIngestLogOffsets offsets)
-        {
-            progress.Resume(offsets.CommittedOffsets(settings.GroupId));
-        }
+        progress.Resume(await log.GetCommittedOffsetsAsync(settings.GroupId, stoppingToken).ConfigureAwait(false));
 
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -18,10 +18,11 @@ public sealed class IngestProgress
     public long NextOffset(int partition) => _next.TryGetValue(partition, out var next) ? next : 0;
 
     /// <summary>Starts from the group's committed offsets: everything below them was applied by an earlier run.</summary>
-    public void Resume(IReadOnlyDictionary<int, long> committed)
+    public void Resume(IReadOnlyList<long> committed)
     {
-        foreach (var (partition, offset) in committed)
+        for (var partition = 0; partition < committed.Count; partition++)
         {
+            var offset = committed[partition];
             _next.AddOrUpdate(partition, offset, (_, current) => Math.Max(current, offset));
         }
 
@@ -40,14 +41,14 @@ public sealed class IngestProgress
     }
 
     /// <summary>Waits until every partition has applied up to the given end offsets, or the timeout passes; returns whether it did.</summary>
-    public async Task<bool> WaitForAsync(IReadOnlyDictionary<int, long> endOffsets, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<bool> WaitForAsync(IReadOnlyList<long> endOffsets, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         while (true)
         {
             var changed = Volatile.Read(ref _changed).Task;
-            if (endOffsets.All(p => NextOffset(p.Key) >= p.Value))
+            if (endOffsets.Select((end, partition) => NextOffset(partition) >= end).All(caughtUp => caughtUp))
             {
                 return true;
             }
