@@ -73,4 +73,34 @@ internal static class IngestLogThroughput
         await Task.WhenAll(appenders);
         return appended / elapsed.TotalSeconds;
     }
+
+    /// <summary>
+    /// One consumer polling 1000 records at a time, over what a run left, committing every <paramref name="commitEvery"/>-th batch.
+    /// </summary>
+    public static async Task<double> ConsumeAsync(string directory, string group, int commitEvery, TimeSpan duration)
+    {
+        var options = new EmbeddedIngestLogOptions { Directory = directory };
+        await using var log = new EmbeddedIngestLog(Options.Create(options), NullLogger<EmbeddedIngestLog>.Instance, TimeProvider.System);
+        await using var consumer = log.Subscribe(group);
+        long records = 0;
+        var polls = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            var batch = await consumer.PollAsync(1000, TimeSpan.Zero);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            if (++polls % commitEvery == 0)
+            {
+                await consumer.CommitAsync(batch);
+            }
+
+            records += batch.Count;
+        }
+
+        return records / clock.Elapsed.TotalSeconds;
+    }
 }

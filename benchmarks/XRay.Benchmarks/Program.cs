@@ -15,7 +15,14 @@ try
     foreach (var callers in new[] { 1, 16, 64 })
     {
         var rate = await IngestLogThroughput.EmbeddedLogAsync(Path.Combine(root, $"log-{callers}"), callers, duration);
-        rows.Add(($"EmbeddedIngestLog, {callers} concurrent callers", rate));
+        rows.Add(($"EmbeddedIngestLog, {callers} concurrent caller{(callers == 1 ? "" : "s")}", rate));
+    }
+
+    foreach (var commitEvery in new[] { 1, 10, int.MaxValue })
+    {
+        var consumed = await IngestLogThroughput.ConsumeAsync(Path.Combine(root, "log-64"), $"every-{commitEvery}", commitEvery, duration);
+        var commits = commitEvery == int.MaxValue ? "no commit" : commitEvery == 1 ? "commit every poll" : $"commit every {commitEvery} polls";
+        rows.Add(($"EmbeddedIngestLog consumer, poll 1000, {commits}", consumed));
     }
 
     Console.WriteLine();

@@ -117,6 +117,32 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
     }
 
     [Fact]
+    public async Task A_commit_torn_by_a_crash_falls_back_to_the_previous_commit()
+    {
+        Options.Partitions = 1;
+        var log = OpenLog();
+        await log.AppendAsync(Records(Enumerable.Range(0, 10)), Ct);
+        await using (var consumer = log.Subscribe(Group))
+        {
+            var records = await PollAsync(consumer, 10);
+            await consumer.CommitAsync(records.Take(3).ToList(), Ct); // sequence 1, second slot
+            await consumer.CommitAsync(records.Take(7).ToList(), Ct); // sequence 2, first slot
+        }
+
+        log = await ReopenAsync(log);
+        Assert.Equal([7L], await log.GetCommittedOffsetsAsync(Group, Ct));
+        await using (var stream = File.OpenWrite(Path.Combine(_directory.Path, "offsets", Group + ".offsets")))
+        {
+            await stream.WriteAsync(new byte[] { 0xFF, 0xFF, 0xFF }.AsMemory(), Ct); // tear the newest slot
+        }
+
+        log = await ReopenAsync(log);
+        Assert.Equal([3L], await log.GetCommittedOffsetsAsync(Group, Ct));
+        await using var resumed = log.Subscribe(Group);
+        Assert.Equal(Enumerable.Range(3, 7), (await PollAsync(resumed, 7)).Select(Number));
+    }
+
+    [Fact]
     public async Task Poll_gives_up_when_the_clock_passes_max_wait()
     {
         var clock = new FakeTimeProvider();
