@@ -143,6 +143,26 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
     }
 
     [Fact]
+    public async Task A_group_committed_past_a_lost_tail_still_reads_new_records()
+    {
+        Options.Partitions = 1;
+        var log = OpenLog();
+        await log.AppendAsync(Records(Enumerable.Range(0, 10)), Ct);
+        await using (var consumer = log.Subscribe(Group))
+        {
+            await consumer.CommitAsync(await PollAsync(consumer, 10), Ct);
+        }
+
+        await ((EmbeddedIngestLog)log).DisposeAsync();
+        Directory.Delete(SegmentDirectory, recursive: true); // the data is gone, the offsets file is not
+        log = await ReopenAsync(log);
+        await using var resumed = log.Subscribe(Group);
+        await log.AppendAsync(Records([100, 101]), Ct);
+
+        Assert.Equal([100, 101], (await PollAsync(resumed, 2)).Select(Number));
+    }
+
+    [Fact]
     public async Task Poll_gives_up_when_the_clock_passes_max_wait()
     {
         var clock = new FakeTimeProvider();
