@@ -119,16 +119,7 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
     [Fact]
     public async Task A_commit_torn_by_a_crash_falls_back_to_the_previous_commit()
     {
-        Options.Partitions = 1;
-        var log = OpenLog();
-        await log.AppendAsync(Records(Enumerable.Range(0, 10)), Ct);
-        await using (var consumer = log.Subscribe(Group))
-        {
-            var records = await PollAsync(consumer, 10);
-            await consumer.CommitAsync(records.Take(3).ToList(), Ct); // sequence 1, second slot
-            await consumer.CommitAsync(records.Take(7).ToList(), Ct); // sequence 2, first slot
-        }
-
+        var log = await TenRecordsCommittedAsync(3, 7); // sequence 1 in the second slot, sequence 2 in the first
         log = await ReopenAsync(log);
         Assert.Equal([7L], await log.GetCommittedOffsetsAsync(Group, Ct));
         await using (var stream = File.OpenWrite(Path.Combine(_directory.Path, "offsets", Group + ".offsets")))
@@ -145,14 +136,7 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
     [Fact]
     public async Task A_group_committed_past_a_lost_tail_still_reads_new_records()
     {
-        Options.Partitions = 1;
-        var log = OpenLog();
-        await log.AppendAsync(Records(Enumerable.Range(0, 10)), Ct);
-        await using (var consumer = log.Subscribe(Group))
-        {
-            await consumer.CommitAsync(await PollAsync(consumer, 10), Ct);
-        }
-
+        var log = await TenRecordsCommittedAsync(10);
         await ((EmbeddedIngestLog)log).DisposeAsync();
         Directory.Delete(SegmentDirectory, recursive: true); // the data is gone, the offsets file is not
         log = await ReopenAsync(log);
@@ -183,6 +167,22 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
         Options.MaxRecordBytes = 100;
         var log = OpenLog();
         await Assert.ThrowsAsync<ArgumentException>(async () => await log.AppendAsync(Records([1]), Ct));
+    }
+
+    /// <summary>A one-partition log holding records 0-9; the group commits the first <paramref name="commits"/>, in turn.</summary>
+    private async Task<IIngestLog> TenRecordsCommittedAsync(params int[] commits)
+    {
+        Options.Partitions = 1;
+        var log = OpenLog();
+        await log.AppendAsync(Records(Enumerable.Range(0, 10)), Ct);
+        await using var consumer = log.Subscribe(Group);
+        var records = await PollAsync(consumer, 10);
+        foreach (var count in commits)
+        {
+            await consumer.CommitAsync(records.Take(count).ToList(), Ct);
+        }
+
+        return log;
     }
 
     private List<long> SegmentBases()
