@@ -9,12 +9,13 @@ internal sealed record LoadOptions
         XRay.LoadTest [--scenario ingest|query] [--spawn | --url http://host:port --db path/xray.db]
                       [--clients 32] [--batch 50] [--duration 20s] [--warmup 3s] [--rate EVENTS_PER_S]
                       [--sample 0.01] [--baseline-events 1000000] [--no-baseline]
-                      [--steps 1000000] [--requests 200] [--markdown]
+                      [--steps 1000000] [--requests 200] [--markdown] [--set Section:Key=value ...]
 
           --scenario ingest   many clients POST batches; events/s, ACK latency, time-to-queryable, raw-store ceiling
           --scenario query    seed a project (1,000-step trace + --steps steps), then GET latencies
           --spawn             start the Release gateway on free ports with a temp data dir (default)
           --url / --db        drive a running gateway; --db (its SQLite file, read-only) enables end-to-end counts
+          --set               a setting for the spawned gateway (repeatable), e.g. --set Ingest:Consumer:MaxBatchSize=5000
           --rate              open-loop pacing in events/s over all clients (latency from the scheduled send time)
         """;
 
@@ -49,6 +50,9 @@ internal sealed record LoadOptions
 
     public bool Markdown { get; init; }
 
+    /// <summary>Settings handed to a spawned gateway (<c>--set</c>), to try a configuration without editing it.</summary>
+    public IReadOnlyDictionary<string, string> ServerSettings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The command line as typed, for the report.</summary>
     public string CommandLine { get; init; } = string.Empty;
 
@@ -75,11 +79,20 @@ internal sealed record LoadOptions
                 "--steps" => o with { SeedSteps = Positive(Value(), "--steps") },
                 "--requests" => o with { Requests = Positive(Value(), "--requests") },
                 "--markdown" => o with { Markdown = true },
+                "--set" => o with { ServerSettings = Setting(o.ServerSettings, Value()) },
                 _ => throw new ArgumentException($"Unknown argument '{args[i]}'."),
             };
         }
 
         return o;
+    }
+
+    private static Dictionary<string, string> Setting(IReadOnlyDictionary<string, string> settings, string value)
+    {
+        var equals = value.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0
+            ? new Dictionary<string, string>(settings) { [value[..equals]] = value[(equals + 1)..] }
+            : throw new ArgumentException($"--set takes Section:Key=value, not '{value}'.");
     }
 
     private static int Positive(string value, string name) =>

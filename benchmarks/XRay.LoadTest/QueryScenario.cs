@@ -7,7 +7,7 @@ using XRay.Grains.Storage.Sqlite;
 namespace XRay.LoadTest;
 
 /// <summary>Figures of one query run.</summary>
-internal sealed record QueryResult(LoadOptions Options, long SeededSteps, TimeSpan SeedTime, Latencies Trace, Latencies FirstPage, Latencies CursorPages);
+internal sealed record QueryResult(LoadOptions Options, long Steps, long Traces, TimeSpan SeedTime, Latencies Trace, Latencies FirstPage, Latencies CursorPages);
 
 /// <summary>
 /// Query latency on a big project: one 1,000-step trace ingested through the API, plus ~N steps written
@@ -32,10 +32,11 @@ internal static class QueryScenario
 
         Console.Error.WriteLine($"seeding {options.SeedSteps:#,0} steps into {target.DatabasePath} ...");
         var started = Stopwatch.GetTimestamp();
+        BaselineResult seeded;
         using (var database = RawStoreBaseline.OpenDatabase(target.DatabasePath!))
         {
             var source = new PipelineEvents(project.ProjectId, seed: 7);
-            await RawStoreBaseline.WriteAsync(new SqliteTraceStore(database), source, options.Batch, r => r.Steps >= options.SeedSteps - 1000);
+            seeded = await RawStoreBaseline.WriteAsync(new SqliteTraceStore(database), source, options.Batch, r => r.Steps >= options.SeedSteps - 1000);
         }
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -44,6 +45,12 @@ internal static class QueryScenario
         {
             var steps = check.RootElement.GetProperty("steps").GetArrayLength();
             _ = steps == 1000 ? 0 : throw new InvalidOperationException($"the big trace answered {steps} steps, not 1000");
+        }
+
+        using (var check = JsonDocument.Parse(await GetAsync(target, $"api/v1/projects/{project.ProjectId}/traces?limit=50")))
+        {
+            var items = check.RootElement.GetProperty("items").GetArrayLength();
+            _ = items == 50 ? 0 : throw new InvalidOperationException($"the first page holds {items} traces, not 50");
         }
 
         var trace = await MeasureAsync(options.Requests, () => GetAsync(target, $"api/v1/traces/{bigTrace}"));
@@ -55,7 +62,7 @@ internal static class QueryScenario
             using var page = JsonDocument.Parse(await GetAsync(target, $"api/v1/projects/{project.ProjectId}/traces?limit=50{query}"));
             cursor = page.RootElement.GetProperty("nextCursor").GetString();
         });
-        return new QueryResult(options, options.SeedSteps, seedTime, trace, firstPage, cursorPages);
+        return new QueryResult(options, seeded.Steps + 1000, (seeded.Events - seeded.Steps) / 2, seedTime, trace, firstPage, cursorPages);
     }
 
     /// <summary>A trace of exactly 1,000 steps, through <c>POST /api/v1/ingest</c> like any other.</summary>

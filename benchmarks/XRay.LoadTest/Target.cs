@@ -37,7 +37,7 @@ internal sealed class Target : IAsyncDisposable
             return await WithProjectAsync(new Target(null, options.Url, options.DatabasePath));
         }
 
-        var process = new GatewayProcess(dataDirectory);
+        var process = new GatewayProcess(dataDirectory, options.ServerSettings.ToDictionary());
         await process.StartAsync();
         return await WithProjectAsync(new Target(process, process.BaseAddress, Path.Combine(process.DataDirectory, "xray.db")));
     }
