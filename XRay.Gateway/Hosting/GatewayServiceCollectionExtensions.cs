@@ -9,6 +9,7 @@ using XRay.Gateway.Options;
 using XRay.Gateway.Problems;
 using XRay.Gateway.Traces;
 using XRay.Grains.Hosting;
+using XRay.Grains.Options;
 
 namespace XRay.Gateway.Hosting;
 
@@ -41,15 +42,14 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<ReadFence>();
         services.TryAddSingleton<IngestBackpressure>();
         services.AddXRayEmbeddedIngestLog();
-        services.AddOptions<XRay.Grains.Options.EmbeddedIngestLogOptions>()
-            .Configure<IOptions<XRay.Grains.Options.SqliteStoreOptions>>((log, storage) =>
+        services.AddOptions<EmbeddedIngestLogOptions>().Configure<IOptions<SqliteStoreOptions>>((log, storage) =>
+        {
+            // The log lives in the data directory unless configured elsewhere.
+            if (log.Directory == new EmbeddedIngestLogOptions().Directory)
             {
-                // The log lives in the data directory unless configured elsewhere.
-                if (log.Directory == new XRay.Grains.Options.EmbeddedIngestLogOptions().Directory)
-                {
-                    log.Directory = Path.Combine(storage.Value.DataDirectory, "ingest-log");
-                }
-            });
+                log.Directory = Path.Combine(storage.Value.DataDirectory, "ingest-log");
+            }
+        });
         services.AddXRayIngestConsumer();
         return services;
     }
