@@ -14,6 +14,7 @@ app.MapOpenApi();
 app.MapHealthChecks("/healthz");
 app.MapAuthApi();
 app.MapProjectsApi();
+app.MapBlobsApi();
 
 app.Run();
 
