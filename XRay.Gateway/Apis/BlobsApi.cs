@@ -40,7 +40,7 @@ public static partial class BlobsApi
     public sealed record DownloadResponse(string DataId, string TraceId, Uri Url, string Method, DateTimeOffset ExpiresAt, string ContentType, long Size, string? Sha256, bool Arrived);
 
     public static async Task<Results<Ok<PresignResponse>, ValidationProblem, ProblemHttpResult>> PresignAsync(
-        PresignRequest request, ClaimsPrincipal caller, HttpContext context, [FromServices] IBlobStore store, [FromServices] IIngestLog log,
+        PresignRequest request, ClaimsPrincipal caller, HttpContext context, [FromServices] IBlobStore store,
         [FromServices] IOptions<BlobStoreOptions> options, [FromServices] TimeProvider time, [FromServices] ILoggerFactory loggers)
     {
         var limits = options.Value;
@@ -84,7 +84,7 @@ public static partial class BlobsApi
         {
             // Answer only once the metadata is durable: a URL we hand out always has its data row coming.
             var record = DataEvent.For(key, request.ContentType!, request.Size.Value, request.Sha256?.ToLowerInvariant(), now).ToRecord();
-            await log.AppendAsync([record], context.RequestAborted);
+            await IngestLogOf(context).AppendAsync([record], context.RequestAborted);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -97,7 +97,7 @@ public static partial class BlobsApi
     }
 
     public static async Task<Results<Ok<DownloadResponse>, ValidationProblem, ProblemHttpResult>> GetDownloadAsync(
-        string traceId, string dataId, ClaimsPrincipal user, HttpContext context, [FromServices] ProjectAccess access, [FromServices] ITraceStore traces,
+        string traceId, string dataId, ClaimsPrincipal user, HttpContext context, [FromServices] ProjectAccess access,
         [FromServices] IBlobStore store, [FromServices] IOptions<BlobStoreOptions> options, [FromServices] TimeProvider time)
     {
         if (!BlobKey.TryCreate(traceId, dataId, out var key))
@@ -110,7 +110,7 @@ public static partial class BlobsApi
             return denied;
         }
 
-        var data = await traces.FindDataAsync(traceId, dataId, context.RequestAborted);
+        var data = await TraceStoreOf(context).FindDataAsync(traceId, dataId, context.RequestAborted);
         if (data is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Data not found", detail: $"Trace '{traceId}' has no data blob '{dataId}' (yet).");
@@ -146,6 +146,11 @@ public static partial class BlobsApi
             validation.Add("contentType", "'contentType' must be a media type such as 'application/json'.");
         }
     }
+
+    // Resolved where used, so requests refused earlier never depend on the log or the store being up.
+    private static IIngestLog IngestLogOf(HttpContext context) => context.RequestServices.GetRequiredService<IIngestLog>();
+
+    private static ITraceStore TraceStoreOf(HttpContext context) => context.RequestServices.GetRequiredService<ITraceStore>();
 
     /// <summary>The local store signs relative URLs; they point at the gateway the client reached.</summary>
     private static Uri Absolute(HttpContext context, Uri url) =>
