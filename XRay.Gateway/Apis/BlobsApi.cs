@@ -110,7 +110,7 @@ public static partial class BlobsApi
             return denied;
         }
 
-        var data = await TraceStoreOf(context).FindDataAsync(traceId, dataId, context.RequestAborted);
+        var data = await TraceStoreOf(context).FindDataAsync(key.TraceId, key.DataId, context.RequestAborted);
         if (data is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Data not found", detail: $"Trace '{traceId}' has no data blob '{dataId}' (yet).");

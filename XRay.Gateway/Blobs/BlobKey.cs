@@ -34,8 +34,8 @@ public readonly record struct BlobKey
             return false;
         }
 
-        // Lowercase so one blob has one key whatever case the SDK used for its uuids.
-        key = new BlobKey(projectId, traceId!.ToLowerInvariant(), dataId.ToLowerInvariant());
+        // The trace id stays as the SDK wrote it, as in the trace store; data ids are lowercased there, so here too.
+        key = new BlobKey(projectId, traceId!, dataId.ToLowerInvariant());
         return true;
     }
 
