@@ -1,6 +1,10 @@
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using XRay.Gateway.Blobs;
 using XRay.Grains.Ids;
+using XRay.Testing;
 
 namespace XRay.Blobs.Tests;
 
@@ -59,4 +63,22 @@ public static class BlobRequests
     /// <summary>The URL pointed at another object of the same trace.</summary>
     public static Uri WithOtherObject(Uri url, BlobKey key) =>
         new(url.ToString().Replace(key.DataId, Guid.CreateVersion7().ToString(), StringComparison.Ordinal));
+
+    /// <summary>The metadata reaches the store through the ingest log, shortly after the presign answer.</summary>
+    public static async Task<JsonElement> WaitForDataAsync(this HttpClient client, string token, string traceId, string dataId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            using var response = await client.SendAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/traces/{traceId}/data/{dataId}", token));
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return await response.Content.ReadFromJsonAsync<JsonElement>();
+            }
+
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound && DateTime.UtcNow < deadline,
+                $"the data row did not arrive: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            await Task.Delay(100);
+        }
+    }
 }

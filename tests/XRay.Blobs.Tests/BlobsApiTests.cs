@@ -39,7 +39,7 @@ public abstract class BlobsApiTests(BlobGatewayFixture fixture)
             Assert.True(put.IsSuccessStatusCode, $"PUT answered {put.StatusCode}: {await put.Content.ReadAsStringAsync()}");
         }
 
-        var download = await WaitForDataAsync(member.Token, traceId, dataId);
+        var download = await Client.WaitForDataAsync(member.Token, traceId, dataId);
         Assert.Equal(dataId, download.GetProperty("dataId").GetString());
         Assert.Equal(traceId, download.GetProperty("traceId").GetString());
         Assert.Equal("GET", download.GetProperty("method").GetString());
@@ -140,24 +140,6 @@ public abstract class BlobsApiTests(BlobGatewayFixture fixture)
         using var response = await Client.SendAsync(XRayApi.WithKey(HttpMethod.Post, "api/v1/presign", apiKey, body));
         await XRayApi.EnsureAsync(response, HttpStatusCode.OK);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
-    /// <summary>The metadata reaches the store through the ingest log, shortly after the presign answer.</summary>
-    private async Task<JsonElement> WaitForDataAsync(string token, string traceId, string dataId)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            using var response = await Client.SendAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/traces/{traceId}/data/{dataId}", token));
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                return await response.Content.ReadFromJsonAsync<JsonElement>();
-            }
-
-            Assert.True(response.StatusCode == HttpStatusCode.NotFound && DateTime.UtcNow < deadline,
-                $"the data row did not arrive: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-            await Task.Delay(100);
-        }
     }
 }
 
