@@ -52,7 +52,7 @@ public static partial class IngestApi
         var index = 0;
         foreach (var element in root.GetProperty("events").EnumerateArray())
         {
-            if (IngestEventParser.TryParse(element, projectId, allowData: false, limits.MaxEventBytes, out _, out var reason))
+            if (IngestEventParser.TryValidate(element, projectId, limits.MaxEventBytes, out var reason))
             {
                 records.Add(JsonMarshal.GetRawUtf8Value(element).ToArray());
             }

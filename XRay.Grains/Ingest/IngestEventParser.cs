@@ -15,8 +15,15 @@ public static class IngestEventParser
     public const int MaxKindLength = 100;
     public const int MaxDataIds = 100;
 
+    /// <summary>Checks an event without keeping its payloads (the gateway's hot path: it forwards the raw bytes).</summary>
+    public static bool TryValidate(JsonElement element, string requiredProjectId, int maxEventBytes, out string error) =>
+        TryParse(element, requiredProjectId, allowData: false, maxEventBytes, out _, out error, keepPayloads: false);
+
     /// <summary>Parses an event; on failure <paramref name="error"/> says what is wrong, in a sentence.</summary>
-    public static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error)
+    public static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error) =>
+        TryParse(element, requiredProjectId, allowData, maxEventBytes, out value, out error, keepPayloads: true);
+
+    private static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error, bool keepPayloads)
     {
         value = null;
         if (element.ValueKind != JsonValueKind.Object)
@@ -32,11 +39,11 @@ public static class IngestEventParser
             return false;
         }
 
-        error = Check(element, requiredProjectId, allowData, out value) ?? string.Empty;
+        error = Check(element, requiredProjectId, allowData, keepPayloads, out value) ?? string.Empty;
         return error.Length == 0;
     }
 
-    private static string? Check(JsonElement e, string? requiredProjectId, bool allowData, out IngestEvent? value)
+    private static string? Check(JsonElement e, string? requiredProjectId, bool allowData, bool keepPayloads, out IngestEvent? value)
     {
         value = null;
         if (!TryString(e, "eventId", out var eventId) || !TraceIds.IsUuid(eventId))
@@ -73,9 +80,9 @@ public static class IngestEventParser
         var problem = type switch
         {
             IngestEventType.Trace => CheckTrace(e, ref evt),
-            IngestEventType.Step or IngestEventType.Error => CheckStep(e, type, ref evt),
-            IngestEventType.Success => CheckEnd(e, requireError: false, ref evt),
-            IngestEventType.Failure => CheckEnd(e, requireError: true, ref evt),
+            IngestEventType.Step or IngestEventType.Error => CheckStep(e, type, keepPayloads, ref evt),
+            IngestEventType.Success => CheckEnd(e, requireError: false, keepPayloads, ref evt),
+            IngestEventType.Failure => CheckEnd(e, requireError: true, keepPayloads, ref evt),
             _ => CheckData(e, ref evt),
         };
         value = problem is null ? evt : null;
@@ -98,7 +105,7 @@ public static class IngestEventParser
         return null;
     }
 
-    private static string? CheckStep(JsonElement e, IngestEventType type, ref IngestEvent evt)
+    private static string? CheckStep(JsonElement e, IngestEventType type, bool keepPayloads, ref IngestEvent evt)
     {
         if (!TryString(e, "stepId", out var stepId) || !TraceIds.IsUuid(stepId))
         {
@@ -162,12 +169,12 @@ public static class IngestEventParser
             StartedAt = startedAt,
             EndedAt = endedAt,
             Error = error,
-            Document = e.GetRawText(),
+            Document = keepPayloads ? e.GetRawText() : null,
         };
         return null;
     }
 
-    private static string? CheckEnd(JsonElement e, bool requireError, ref IngestEvent evt)
+    private static string? CheckEnd(JsonElement e, bool requireError, bool keepPayloads, ref IngestEvent evt)
     {
         string? error = null;
         if (requireError && !TryError(e, out error))
@@ -175,7 +182,7 @@ public static class IngestEventParser
             return "error must be an object with a string message.";
         }
 
-        evt = evt with { Error = error, Output = e.TryGetProperty("output", out var output) ? output.GetRawText() : null };
+        evt = evt with { Error = error, Output = keepPayloads && e.TryGetProperty("output", out var output) ? output.GetRawText() : null };
         return null;
     }
 
