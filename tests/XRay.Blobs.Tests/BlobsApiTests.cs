@@ -52,6 +52,23 @@ public abstract class BlobsApiTests(BlobGatewayFixture fixture)
     }
 
     [Fact]
+    public async Task A_blob_presigned_but_never_uploaded_has_metadata_but_has_not_arrived()
+    {
+        var owner = await Client.RegisterAndLoginAsync();
+        var project = await Client.CreateProjectWithKeyAsync(owner);
+        var traceId = TraceIds.New(project.ProjectId);
+        var dataId = Guid.CreateVersion7().ToString().ToUpperInvariant(); // ids are matched whatever their case
+        await PresignAsync(project.ApiKey, new { traceId, dataId, contentType = "text/plain", size = 42 });
+
+        var download = await Client.WaitForDataAsync(owner.Token, traceId, dataId);
+        Assert.False(download.GetProperty("arrived").GetBoolean());
+        Assert.Equal(42, download.GetProperty("size").GetInt64());
+        Assert.Equal(dataId.ToLowerInvariant(), download.GetProperty("dataId").GetString());
+        using var get = await Http.GetAsync(download.GetProperty("url").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Fact]
     public async Task A_key_cannot_presign_for_another_projects_trace()
     {
         var owner = await Client.RegisterAndLoginAsync();
