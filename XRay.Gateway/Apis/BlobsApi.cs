@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using XRay.Gateway.Auth;
@@ -10,6 +9,7 @@ using XRay.Gateway.Blobs.Options;
 using XRay.Gateway.Hosting;
 using XRay.Gateway.Problems;
 using XRay.Grains.Accounts;
+using XRay.Grains.Ids;
 using XRay.Grains.Ingest;
 using XRay.Grains.Storage;
 
@@ -40,8 +40,8 @@ public static partial class BlobsApi
     public sealed record DownloadResponse(string DataId, string TraceId, Uri Url, string Method, DateTimeOffset ExpiresAt, string ContentType, long Size, string? Sha256, bool Arrived);
 
     public static async Task<Results<Ok<PresignResponse>, ValidationProblem, ProblemHttpResult>> PresignAsync(
-        PresignRequest request, ClaimsPrincipal caller, HttpContext context, [FromServices] IBlobStore store,
-        [FromServices] IOptions<BlobStoreOptions> options, [FromServices] TimeProvider time, [FromServices] ILoggerFactory loggers)
+        PresignRequest request, ClaimsPrincipal caller, HttpContext context, IBlobStore store, IIngestLog log,
+        IOptions<BlobStoreOptions> options, TimeProvider time, ILoggerFactory loggers)
     {
         var limits = options.Value;
         var validation = new Validation();
@@ -84,7 +84,7 @@ public static partial class BlobsApi
         {
             // Answer only once the metadata is durable: a URL we hand out always has its data row coming.
             var record = DataEvent.For(key, request.ContentType!, request.Size.Value, request.Sha256?.ToLowerInvariant(), now).ToRecord();
-            await IngestLogOf(context).AppendAsync([record], context.RequestAborted);
+            await log.AppendAsync([record], context.RequestAborted);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -97,8 +97,8 @@ public static partial class BlobsApi
     }
 
     public static async Task<Results<Ok<DownloadResponse>, ValidationProblem, ProblemHttpResult>> GetDownloadAsync(
-        string traceId, string dataId, ClaimsPrincipal user, HttpContext context, [FromServices] ProjectAccess access,
-        [FromServices] IBlobStore store, [FromServices] IOptions<BlobStoreOptions> options, [FromServices] TimeProvider time)
+        string traceId, string dataId, ClaimsPrincipal user, HttpContext context, ProjectAccess access, ITraceStore traces,
+        IBlobStore store, IOptions<BlobStoreOptions> options, TimeProvider time)
     {
         if (!BlobKey.TryCreate(traceId, dataId, out var key))
         {
@@ -110,7 +110,7 @@ public static partial class BlobsApi
             return denied;
         }
 
-        var data = await TraceStoreOf(context).FindDataAsync(key.TraceId, key.DataId, context.RequestAborted);
+        var data = await traces.FindDataAsync(key.TraceId, key.DataId, context.RequestAborted);
         if (data is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Data not found", detail: $"Trace '{traceId}' has no data blob '{dataId}' (yet).");
@@ -123,12 +123,12 @@ public static partial class BlobsApi
 
     private static Validation CheckIds(Validation validation, string? traceId, string? dataId)
     {
-        if (!XRay.Grains.Ids.TraceIds.TryParse(traceId, out _))
+        if (!TraceIds.TryParse(traceId, out _))
         {
             validation.Add("traceId", "'traceId' must be {projectId}-{uuid}: 24 lowercase hex digits, a dash, and a uuid.");
         }
 
-        if (dataId is null || !XRay.Grains.Ids.TraceIds.IsUuid(dataId))
+        if (dataId is null || !TraceIds.IsUuid(dataId))
         {
             validation.Add("dataId", "'dataId' must be a uuid (8-4-4-4-12 hex digits).");
         }
@@ -146,11 +146,6 @@ public static partial class BlobsApi
             validation.Add("contentType", "'contentType' must be a media type such as 'application/json'.");
         }
     }
-
-    // Resolved where used, so requests refused earlier never depend on the log or the store being up.
-    private static IIngestLog IngestLogOf(HttpContext context) => context.RequestServices.GetRequiredService<IIngestLog>();
-
-    private static ITraceStore TraceStoreOf(HttpContext context) => context.RequestServices.GetRequiredService<ITraceStore>();
 
     /// <summary>The local store signs relative URLs; they point at the gateway the client reached.</summary>
     private static Uri Absolute(HttpContext context, Uri url) =>

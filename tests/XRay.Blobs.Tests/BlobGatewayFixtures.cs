@@ -11,6 +11,8 @@ public abstract class BlobGatewayFixture : IAsyncLifetime
     /// <summary>Largest blob the test gateways accept.</summary>
     public const long MaxBlobBytes = 64L * 1024 * 1024;
 
+    private Task<TestProject>? _sharedProject;
+
     public GatewayProcess? Gateway { get; private set; }
 
     public HttpClient Client { get; private set; } = null!;
@@ -27,8 +29,21 @@ public abstract class BlobGatewayFixture : IAsyncLifetime
         }
 
         settings["Blobs:MaxBlobBytes"] = MaxBlobBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        Gateway = new GatewayProcess(settings: settings);
-        await Gateway.StartAsync();
+        for (var attempt = 1; ; attempt++)
+        {
+            Gateway = new GatewayProcess(settings: settings);
+            try
+            {
+                await Gateway.StartAsync();
+                break;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                // Free ports are picked before use, so a parallel test may take one first; new ports usually work.
+                await Gateway.DisposeAsync();
+            }
+        }
+
         Client = Gateway.CreateClient();
     }
 
@@ -42,6 +57,15 @@ public abstract class BlobGatewayFixture : IAsyncLifetime
 
         await StopStoreAsync();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>One project shared by tests that only need some valid key (password hashing is slow on purpose).</summary>
+    public Task<TestProject> SharedProjectAsync()
+    {
+        var client = Require();
+        return _sharedProject ??= CreateAsync(client); // tests of one class run one at a time
+
+        static async Task<TestProject> CreateAsync(HttpClient client) => await client.CreateProjectWithKeyAsync(await client.RegisterAndLoginAsync());
     }
 
     /// <summary>The running gateway's client, or a skip of the calling test.</summary>

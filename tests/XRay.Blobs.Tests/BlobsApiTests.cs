@@ -54,13 +54,12 @@ public abstract class BlobsApiTests(BlobGatewayFixture fixture)
     [Fact]
     public async Task A_blob_presigned_but_never_uploaded_has_metadata_but_has_not_arrived()
     {
-        var owner = await Client.RegisterAndLoginAsync();
-        var project = await Client.CreateProjectWithKeyAsync(owner);
+        var project = await fixture.SharedProjectAsync();
         var traceId = TraceIds.New(project.ProjectId);
         var dataId = Guid.CreateVersion7().ToString().ToUpperInvariant(); // ids are matched whatever their case
         await PresignAsync(project.ApiKey, new { traceId, dataId, contentType = "text/plain", size = 42 });
 
-        var download = await Client.WaitForDataAsync(owner.Token, traceId, dataId);
+        var download = await Client.WaitForDataAsync(project.Owner.Token, traceId, dataId);
         Assert.False(download.GetProperty("arrived").GetBoolean());
         Assert.Equal(42, download.GetProperty("size").GetInt64());
         Assert.Equal(dataId.ToLowerInvariant(), download.GetProperty("dataId").GetString());
@@ -71,9 +70,8 @@ public abstract class BlobsApiTests(BlobGatewayFixture fixture)
     [Fact]
     public async Task A_key_cannot_presign_for_another_projects_trace()
     {
-        var owner = await Client.RegisterAndLoginAsync();
-        var projectA = await Client.CreateProjectWithKeyAsync(owner, "a");
-        var projectB = await Client.CreateProjectWithKeyAsync(owner, "b");
+        var projectA = await fixture.SharedProjectAsync();
+        var projectB = await Client.CreateProjectWithKeyAsync(projectA.Owner, "b");
         using var response = await Client.SendAsync(XRayApi.WithKey(HttpMethod.Post, "api/v1/presign", projectA.ApiKey,
             new { traceId = TraceIds.New(projectB.ProjectId), dataId = Guid.NewGuid(), contentType = "text/plain", size = 10 }));
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
@@ -123,7 +121,7 @@ public abstract class BlobsApiTests(BlobGatewayFixture fixture)
     [InlineData("sha256", null, null, "text/plain", 10L, "abc")]
     public async Task Bad_presign_input_is_a_400_naming_the_field(string field, string? traceId, string? dataId, string contentType, long size, string? sha256)
     {
-        var project = await Client.CreateProjectWithKeyAsync(await Client.RegisterAndLoginAsync());
+        var project = await fixture.SharedProjectAsync();
         using var response = await Client.SendAsync(XRayApi.WithKey(HttpMethod.Post, "api/v1/presign", project.ApiKey,
             new { traceId = traceId ?? TraceIds.New(project.ProjectId), dataId = dataId ?? Guid.NewGuid().ToString(), contentType, size, sha256 }));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -134,7 +132,7 @@ public abstract class BlobsApiTests(BlobGatewayFixture fixture)
     [Fact]
     public async Task A_blob_over_the_limit_is_refused_at_presign_with_413()
     {
-        var project = await Client.CreateProjectWithKeyAsync(await Client.RegisterAndLoginAsync());
+        var project = await fixture.SharedProjectAsync();
         using var response = await Client.SendAsync(XRayApi.WithKey(HttpMethod.Post, "api/v1/presign", project.ApiKey,
             new { traceId = TraceIds.New(project.ProjectId), dataId = Guid.NewGuid(), contentType = "text/plain", size = BlobGatewayFixture.MaxBlobBytes + 1 }));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
@@ -144,7 +142,7 @@ public abstract class BlobsApiTests(BlobGatewayFixture fixture)
     [Fact]
     public async Task Bad_download_ids_are_a_400()
     {
-        var user = await Client.RegisterAndLoginAsync();
+        var user = (await fixture.SharedProjectAsync()).Owner;
         using var response = await Client.SendAsync(XRayApi.Authorized(HttpMethod.Get, "api/v1/traces/nope/data/nope", user.Token));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();
