@@ -42,6 +42,11 @@ internal sealed class EmbeddedIngestConsumer : IIngestConsumer
 
     public ValueTask CommitAsync(IReadOnlyList<IngestRecord> records, CancellationToken cancellationToken = default)
     {
+        if (records.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
         var offsets = new long[_cursors.Length];
         foreach (var record in records)
         {
