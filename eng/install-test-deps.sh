@@ -13,7 +13,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-# S3 test server for the S3 blob store tests (see ../shared ENVIRONMENT.md: 4.0.4 checks SigV4; 3.x does not).
+# S3 test server for the S3 blob store tests: 4.0.4 checks SigV4 signatures and expiry like S3 (3.x checks none).
 s3rver_dir=.tools/s3rver
 if [ ! -f "$s3rver_dir/node_modules/@20minutes/s3rver/lib/cli.js" ]; then
   if ! command -v npm >/dev/null 2>&1; then
