@@ -22,7 +22,7 @@ public static partial class BlobsApi
     {
         var api = app.MapGroup("/api/v1").WithTags("Blobs");
         api.MapPost("/presign", PresignAsync).WithName("PresignUpload").WithSummary("Get a signed URL to upload one data blob.")
-            .RequireAuthorization(GatewayPolicies.ApiKey).WithSmallBody();
+            .RequireAuthorization(GatewayPolicies.ApiKey).WithSmallBody().RequireRateLimiting(RateLimiting.SdkPolicy);
         api.MapGet("/traces/{traceId}/data/{dataId}", GetDownloadAsync).WithName("GetDataDownload").WithSummary("Get a blob's metadata and a short-lived download URL.")
             .RequireAuthorization();
         if (app.ServiceProvider.GetRequiredService<IOptions<BlobStoreOptions>>().Value.Provider == BlobProvider.Local)

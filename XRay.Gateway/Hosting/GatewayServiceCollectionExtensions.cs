@@ -29,6 +29,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddXRaySqliteStore();
         services.AddXRayAuth();
         services.AddXRayIngest();
+        services.AddXRayRateLimits();
         services.AddXRayBlobs();
         builder.AddEmbeddedSilo();
         return builder;
@@ -40,6 +41,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<IngestOptions>().BindConfiguration("Ingest").ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
         services.TryAddSingleton<ReadFence>();
+        services.TryAddSingleton<IngestBackpressure>();
         services.AddXRayEmbeddedIngestLog();
         services.AddOptions<XRay.Grains.Options.EmbeddedIngestLogOptions>()
             .Configure<IOptions<XRay.Grains.Options.SqliteStoreOptions>>((log, storage) =>

@@ -129,6 +129,7 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
     /// <summary>Persists a group's offsets, then deletes the segments no group needs any more.</summary>
     internal async ValueTask CommitAsync(string group, long[] offsets, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         await _offsets.CommitAsync(group, offsets, cancellationToken).ConfigureAwait(false);
         foreach (var partition in _partitions)
         {

@@ -50,7 +50,8 @@ public sealed class EmbeddedIngestLogCrashTests : IDisposable
         var acknowledged = new HashSet<long>();
         var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var writerDll = Path.Combine(AppContext.BaseDirectory, "XRay.Grains.Tests.CrashWriter.dll");
-        var start = new ProcessStartInfo("dotnet", ["exec", writerDll, _directory.Path, firstNumber.ToString(CultureInfo.InvariantCulture)])
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet"; // set by the SDK under dotnet test
+        var start = new ProcessStartInfo(dotnet, ["exec", writerDll, _directory.Path, firstNumber.ToString(CultureInfo.InvariantCulture)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

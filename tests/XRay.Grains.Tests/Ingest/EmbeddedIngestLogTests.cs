@@ -162,6 +162,19 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
     }
 
     [Fact]
+    public async Task Poll_can_wait_without_a_limit()
+    {
+        var log = OpenLog();
+        await using var consumer = log.Subscribe(Group);
+        var poll = consumer.PollAsync(1000, Timeout.InfiniteTimeSpan, Ct).AsTask();
+        Assert.False(poll.IsCompleted);
+
+        await log.AppendAsync(Records([1]), Ct);
+
+        Assert.Equal([1], (await poll.WaitAsync(Patience, Ct)).Select(Number));
+    }
+
+    [Fact]
     public async Task A_record_over_the_size_limit_is_refused()
     {
         Options.MaxRecordBytes = 100;
