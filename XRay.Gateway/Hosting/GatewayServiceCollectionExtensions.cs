@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using XRay.Gateway.Auth;
+using XRay.Gateway.Blobs.Hosting;
 using XRay.Gateway.Options;
 using XRay.Gateway.Problems;
 using XRay.Gateway.Traces;
@@ -30,6 +31,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddXRayAuth();
         services.AddXRayIngest();
         services.AddXRayRateLimits();
+        services.AddXRayBlobs();
         builder.AddEmbeddedSilo();
         return builder;
     }
