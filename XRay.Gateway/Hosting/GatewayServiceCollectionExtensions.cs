@@ -28,11 +28,11 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddXRaySqliteStore();
+        builder.AddEmbeddedSilo(); // before the consumer: hosted services start in order and stop in reverse
         services.AddXRayAuth();
         services.AddXRayIngest();
         services.AddXRayRateLimits();
         services.AddXRayBlobs();
-        builder.AddEmbeddedSilo();
         return builder;
     }
 

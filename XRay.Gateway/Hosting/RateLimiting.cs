@@ -28,9 +28,10 @@ public static class RateLimiting
             limiter.AddPolicy(SdkPolicy, context =>
             {
                 var limits = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
-                // Partition by the key's hash: the secret itself never becomes a dictionary key.
-                var key = context.Request.Headers[ApiKeyAuthenticationHandler.HeaderName].ToString();
-                return RateLimitPartition.GetTokenBucketLimiter(ApiKeys.HasValidShape(key) ? ApiKeys.Hash(key) : "invalid", _ => Bucket(limits.SdkRequestsPerSecond, limits.SdkBurst));
+                // Partition by the authenticated key id (the limiter runs after authentication): the secret never
+                // becomes a dictionary key, and repeating the header cannot move a request to another bucket.
+                var keyId = context.User.FindFirst(ApiKeyAuthenticationHandler.KeyClaim)?.Value ?? "unauthenticated";
+                return RateLimitPartition.GetTokenBucketLimiter(keyId, _ => Bucket(limits.SdkRequestsPerSecond, limits.SdkBurst));
             });
             limiter.AddPolicy(AuthPolicy, context =>
             {

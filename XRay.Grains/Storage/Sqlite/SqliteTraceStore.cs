@@ -9,14 +9,8 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore
 
     public async Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
     {
+        // The connection syncs commits fully (SqliteDatabase): the consumer commits its log offset after this returns.
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (var durable = connection.CreateCommand())
-        {
-            // The consumer commits its log offset after this returns: the rows must survive power loss, not only a crash.
-            durable.CommandText = "PRAGMA synchronous=FULL;";
-            await durable.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await SqliteTraceWrites.UpsertTracesAsync(connection, batch.Traces, cancellationToken).ConfigureAwait(false);
         var inserted = await SqliteTraceWrites.InsertStepsAsync(connection, batch.Steps, cancellationToken).ConfigureAwait(false);
