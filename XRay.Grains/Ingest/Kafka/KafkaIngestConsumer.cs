@@ -10,6 +10,7 @@ namespace XRay.Grains.Ingest.Kafka;
 /// </summary>
 internal sealed partial class KafkaIngestConsumer(KafkaIngestLog log, IConsumer<Ignore, byte[]> consumer) : IIngestConsumer
 {
+    private readonly CancellationTokenSource _closing = new();
     private Task _poll = Task.CompletedTask;
     private bool _subscribed;
     private int _disposed;
@@ -74,6 +75,7 @@ internal sealed partial class KafkaIngestConsumer(KafkaIngestLog log, IConsumer<
             return;
         }
 
+        await _closing.CancelAsync().ConfigureAwait(false);
         await _poll.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await KafkaIngestLog.RunBlocking(() =>
         {
@@ -83,6 +85,7 @@ internal sealed partial class KafkaIngestConsumer(KafkaIngestLog log, IConsumer<
             }
 
             consumer.Dispose();
+            _closing.Dispose();
             return true;
         }, CancellationToken.None).ConfigureAwait(false);
     }
@@ -91,18 +94,19 @@ internal sealed partial class KafkaIngestConsumer(KafkaIngestLog log, IConsumer<
     private List<IngestRecord> Consume(int maxRecords, TimeSpan maxWait, CancellationToken cancellationToken)
     {
         var records = new List<IngestRecord>(Math.Min(maxRecords, 1024));
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
         deadline.CancelAfter(maxWait);
+        var wait = maxWait != TimeSpan.Zero;
         while (records.Count < maxRecords)
         {
             ConsumeResult<Ignore, byte[]>? result;
             try
             {
-                result = records.Count == 0 ? consumer.Consume(deadline.Token) : consumer.Consume(TimeSpan.Zero);
+                result = records.Count == 0 && wait ? consumer.Consume(deadline.Token) : consumer.Consume(TimeSpan.Zero);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                break; // maxWait passed without a record
+                break; // maxWait passed without a record, or the consumer is closing
             }
             catch (ConsumeException ex) when (!ex.Error.IsFatal)
             {
@@ -113,6 +117,7 @@ internal sealed partial class KafkaIngestConsumer(KafkaIngestLog log, IConsumer<
 
             if (result is null)
             {
+                // Zero wait with nothing fetched, or the end of what the client holds already.
                 break;
             }
 
