@@ -120,20 +120,7 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
         ArgumentException.ThrowIfNullOrWhiteSpace(group);
         await EnsureTopicAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         var partitions = await RunBlocking(ReadPartitions, cancellationToken).ConfigureAwait(false);
-        var request = new ConsumerGroupTopicPartitions(group, [.. partitions.Select(p => new TopicPartition(Topic, p))]);
-        var results = await _admin.ListConsumerGroupOffsetsAsync([request], new ListConsumerGroupOffsetsOptions { RequestTimeout = OperationTimeout })
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
-
-        var committed = new long[partitions.Length];
-        foreach (var partition in results.Single().Partitions)
-        {
-            if (partition.Error.IsError)
-            {
-                throw new KafkaException(partition.Error);
-            }
-
-            committed[partition.Partition.Value] = partition.Offset.Value;
-        }
+        var committed = await ReadGroupOffsetsAsync(group, partitions, cancellationToken).ConfigureAwait(false);
 
         // Never committed (Offset.Unset): the group would start at the oldest retained record (auto.offset.reset=earliest).
         return await RunBlocking(() => Array.ConvertAll(partitions, p => committed[p] >= 0 ? committed[p] : QueryWatermarks(p).Low.Value), cancellationToken).ConfigureAwait(false);
@@ -195,6 +182,36 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
         {
             LogTopicExists(_logger, Topic);
         }
+    }
+
+    /// <summary>The group's committed offset per partition; negative (<see cref="Offset.Unset"/>) where it never committed.</summary>
+    private async Task<long[]> ReadGroupOffsetsAsync(string group, int[] partitions, CancellationToken cancellationToken)
+    {
+        var committed = new long[partitions.Length];
+        Array.Fill(committed, Offset.Unset.Value);
+        var request = new ConsumerGroupTopicPartitions(group, [.. partitions.Select(p => new TopicPartition(Topic, p))]);
+        List<TopicPartitionOffsetError> offsets;
+        try
+        {
+            offsets = (await _admin.ListConsumerGroupOffsetsAsync([request], new ListConsumerGroupOffsetsOptions { RequestTimeout = OperationTimeout })
+                .WaitAsync(cancellationToken).ConfigureAwait(false)).Single().Partitions;
+        }
+        catch (ListConsumerGroupOffsetsException ex) when (ex.Results.All(r => r.Error.Code == ErrorCode.GroupIdNotFound))
+        {
+            return committed; // brokers with the new group coordinator answer so for a group that never existed
+        }
+
+        foreach (var partition in offsets)
+        {
+            if (partition.Error.IsError)
+            {
+                throw new KafkaException(partition.Error);
+            }
+
+            committed[partition.Partition.Value] = partition.Offset.Value;
+        }
+
+        return committed;
     }
 
     /// <summary>The topic's partition ids, 0..n-1 (partitions can be added to a Kafka topic, never removed).</summary>
