@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
-using ErrorCode = Confluent.Kafka.ErrorCode;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using XRay.Grains.Options;
+using XRay.Grains.Options;using ErrorCode = Confluent.Kafka.ErrorCode;
+
 
 namespace XRay.Grains.Ingest.Kafka;
 
