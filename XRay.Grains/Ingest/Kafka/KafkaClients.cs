@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using XRay.Grains.Options;using ErrorCode = Confluent.Kafka.ErrorCode;
-
+using XRay.Grains.Options;
+using ErrorCode = Confluent.Kafka.ErrorCode;
 
 namespace XRay.Grains.Ingest.Kafka;
 

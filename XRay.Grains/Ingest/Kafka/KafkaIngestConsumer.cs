@@ -1,6 +1,6 @@
 using Confluent.Kafka;
-using Microsoft.Extensions.Logging;using ErrorCode = Confluent.Kafka.ErrorCode;
-
+using Microsoft.Extensions.Logging;
+using ErrorCode = Confluent.Kafka.ErrorCode;
 
 namespace XRay.Grains.Ingest.Kafka;
 

@@ -3,8 +3,8 @@ using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using XRay.Grains.Options;using ErrorCode = Confluent.Kafka.ErrorCode;
-
+using XRay.Grains.Options;
+using ErrorCode = Confluent.Kafka.ErrorCode;
 
 namespace XRay.Grains.Ingest.Kafka;
 
