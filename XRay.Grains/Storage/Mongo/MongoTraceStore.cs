@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -63,13 +64,19 @@ public sealed class MongoTraceStore(MongoStoreDatabase database, TimeProvider ti
         return document is null ? null : ToTrace(document);
     }
 
-    public async Task<IReadOnlyList<StepRecord>> GetStepsAsync(string traceId, CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<StepRecord> ReadStepsAsync(string traceId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var steps = await database.CollectionAsync(MongoCollections.Steps, cancellationToken).ConfigureAwait(false);
-        var found = await steps.Find(Filter.Eq("traceId", traceId))
+        using var cursor = await steps.Find(Filter.Eq("traceId", traceId))
             .Sort(Builders<BsonDocument>.Sort.Ascending("stepNumber").Ascending("startedAt").Ascending("stepId"))
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. found.Select(ToStep)];
+            .ToCursorAsync(cancellationToken).ConfigureAwait(false);
+        while (await cursor.MoveNextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var document in cursor.Current)
+            {
+                yield return ToStep(document);
+            }
+        }
     }
 
     public async Task<IReadOnlyList<TraceRecord>> ListTracesAsync(string projectId, TraceQuery query, CancellationToken cancellationToken = default)

@@ -62,7 +62,7 @@ public abstract class TraceStoreContractTests
         await store.WriteAsync(new TraceWriteBatch([Start(traceId, 1_000)], [first, second], []), Ct);
         await store.WriteAsync(new TraceWriteBatch([], [second with { Name = "replayed" }, Step(traceId, 3), first], []), Ct);
 
-        var steps = await store.GetStepsAsync(traceId, Ct);
+        var steps = await store.ReadStepsAsync(traceId, Ct).ToListAsync(Ct);
         Assert.Equal([1, 2, 3], steps.Select(s => s.StepNumber));
         Assert.Equal(second, steps[1]);
         Assert.Equal(3, (await store.GetTraceAsync(traceId, Ct))!.StepCount);
@@ -89,8 +89,8 @@ public abstract class TraceStoreContractTests
 
         await store.WriteAsync(new TraceWriteBatch([Start(traceId, 1_000)], steps, []), Ct);
 
-        Assert.Equal([steps[1], steps[2], steps[0]], await store.GetStepsAsync(traceId, Ct));
-        Assert.Empty(await store.GetStepsAsync(NewTraceId(_projectId), Ct));
+        Assert.Equal([steps[1], steps[2], steps[0]], await store.ReadStepsAsync(traceId, Ct).ToListAsync(Ct));
+        Assert.Empty(await store.ReadStepsAsync(NewTraceId(_projectId), Ct).ToListAsync(Ct));
     }
 
     [Fact]
