@@ -30,8 +30,10 @@ public static class RateLimiting
                 var limits = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
                 // Partition by the authenticated key id (the limiter runs after authentication): the secret never
                 // becomes a dictionary key, and repeating the header cannot move a request to another bucket.
-                var keyId = context.User.FindFirst(ApiKeyAuthenticationHandler.KeyClaim)?.Value ?? "unauthenticated";
-                return RateLimitPartition.GetTokenBucketLimiter(keyId, _ => Bucket(limits.SdkRequestsPerSecond, limits.SdkBurst));
+                // Requests without a valid key share their client address's bucket, so spraying random keys is limited too.
+                var partition = context.User.FindFirst(ApiKeyAuthenticationHandler.KeyClaim)?.Value
+                    ?? "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+                return RateLimitPartition.GetTokenBucketLimiter(partition, _ => Bucket(limits.SdkRequestsPerSecond, limits.SdkBurst));
             });
             limiter.AddPolicy(AuthPolicy, context =>
             {
