@@ -21,7 +21,11 @@ public static class IngestEventParser
     public static bool TryValidate(JsonElement element, string requiredProjectId, int maxEventBytes, out string error) =>
         TryParse(element, requiredProjectId, allowData: false, maxEventBytes, out _, out error, keepPayloads: false);
 
-    /// <summary>Parses an event; on failure <paramref name="error"/> says what is wrong, in a sentence.</summary>
+    /// <summary>
+    /// Parses an event read from the log (it passed <see cref="TryValidate"/> on the way in); on failure
+    /// <paramref name="error"/> says what is wrong. Text <see cref="TryValidate"/> refuses makes this throw
+    /// <see cref="InvalidOperationException"/>.
+    /// </summary>
     public static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error) =>
         TryParse(element, requiredProjectId, allowData, maxEventBytes, out value, out error, keepPayloads: true);
 
@@ -41,7 +45,8 @@ public static class IngestEventParser
             return false;
         }
 
-        if (!HasValidText(element))
+        // Only where events enter: what the log holds passed this check, and rendering would throw on it anyway.
+        if (!keepPayloads && !HasValidText(element))
         {
             error = "The event holds a string that is not valid UTF-16 (a lone surrogate escape such as \\ud800).";
             return false;
