@@ -17,7 +17,7 @@ public static class GatewayServiceCollectionExtensions
     public static WebApplicationBuilder AddXRayGateway(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Customize);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddOpenApi();
         services.AddHealthChecks();

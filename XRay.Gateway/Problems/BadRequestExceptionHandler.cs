@@ -12,14 +12,14 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var (status, title, detail) = exception switch
+        (int status, string? title, string? detail) = exception switch
         {
-            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, "Request body too large", "The request body exceeds the limit of this endpoint."),
             BadHttpRequestException { InnerException: JsonException json } => (400, "Malformed JSON", Describe(json)),
-            BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
+            BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad => (400, "Bad request", bad.Message),
+            BadHttpRequestException bad => (bad.StatusCode, null, null), // ProblemDefaults supplies the detail
             JsonException json => (400, "Malformed JSON", Describe(json)),
             TooBusyException busy => (429, "Too many requests", busy.Message),
-            _ => (0, string.Empty, string.Empty),
+            _ => (0, null, null),
         };
         if (status == 0)
         {

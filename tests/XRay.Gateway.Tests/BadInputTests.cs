@@ -1,0 +1,89 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using XRay.Testing;
+
+namespace XRay.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class BadInputTests(GatewayFixture fixture)
+{
+    private readonly HttpClient _client = fixture.Client;
+
+    public static TheoryData<string, string, string> RegisterBodies => new()
+    {
+        { "{}", "email", "missing fields" },
+        { "{\"email\":\"a@example.test\"}", "password", "missing password" },
+        { "{\"email\":\"not-an-email\",\"password\":\"plenty-long passphrase 42\"}", "email", "invalid email" },
+        { "{\"email\":\"Ada <a@example.test>\",\"password\":\"plenty-long passphrase 42\"}", "email", "display name" },
+        { "{\"email\":\"weak@example.test\",\"password\":\"short\"}", "password", "too short" },
+        { "{\"email\":\"weak@example.test\",\"password\":\"aaaaaaaaaaaaaaa\"}", "password", "one repeated character" },
+        { "{\"email\":\"weak@example.test\",\"password\":\"password123\"}", "password", "common password" },
+        { "{\"email\":12,\"password\":\"plenty-long passphrase 42\"}", "$.email", "wrong type" },
+        { "{\"email\":\"a@example.test\",\"password\":[1,2]}", "$.password", "wrong type" },
+        { "{\"email\":", "JSON", "truncated JSON" },
+        { "not json at all", "JSON", "not JSON" },
+        { "[]", "JSON", "array instead of object" },
+        { "", "body", "empty body" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RegisterBodies))]
+    public async Task Bad_registration_bodies_get_a_problem_naming_what_is_wrong(string body, string mentioned, string because)
+    {
+        using var response = await _client.PostAsync("api/v1/auth/register", new StringContent(body, Encoding.UTF8, "application/json"));
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, mentioned, because);
+    }
+
+    [Fact]
+    public async Task A_ten_megabyte_body_is_refused_before_it_is_read()
+    {
+        var huge = "{\"email\":\"" + new string('a', 10 * 1024 * 1024) + "@example.test\",\"password\":\"x\"}";
+        // As curl does for large bodies: ask first, so the refusal arrives before 10 MB is sent.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/auth/register") { Content = new StringContent(huge, Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        using var response = await _client.SendAsync(request);
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "limit", "10 MB body");
+    }
+
+    [Fact]
+    public async Task Bad_project_and_key_bodies_get_problems()
+    {
+        var user = await _client.RegisterAndLoginAsync();
+        using var noName = await _client.SendAsync(XRayApi.Authorized(HttpMethod.Post, "api/v1/projects", user.Token, new { }));
+        await AssertProblemAsync(noName, HttpStatusCode.BadRequest, "name", "project without name");
+
+        using var longName = await _client.SendAsync(XRayApi.Authorized(HttpMethod.Post, "api/v1/projects", user.Token, new { name = new string('n', 101) }));
+        await AssertProblemAsync(longName, HttpStatusCode.BadRequest, "name", "project name too long");
+
+        var project = await _client.CreateProjectWithKeyAsync(user);
+        using var wrongType = await _client.SendAsync(XRayApi.Authorized(HttpMethod.Post, $"api/v1/projects/{project.ProjectId}/keys", user.Token, new { name = 42 }));
+        await AssertProblemAsync(wrongType, HttpStatusCode.BadRequest, "$.name", "key name of the wrong type");
+
+        using var badMember = await _client.SendAsync(XRayApi.Authorized(HttpMethod.Post, $"api/v1/projects/{project.ProjectId}/members", user.Token, new { email = "nope" }));
+        await AssertProblemAsync(badMember, HttpStatusCode.BadRequest, "email", "member with invalid email");
+
+        using var unknownKey = await _client.SendAsync(XRayApi.Authorized(HttpMethod.Delete, $"api/v1/projects/{project.ProjectId}/keys/nope", user.Token));
+        await AssertProblemAsync(unknownKey, HttpStatusCode.NotFound, "nope", "unknown key id");
+
+        using var malformedProject = await _client.SendAsync(XRayApi.Authorized(HttpMethod.Get, "api/v1/projects/../../etc/keys", user.Token));
+        Assert.InRange((int)malformedProject.StatusCode, 400, 499);
+    }
+
+    [Fact]
+    public async Task Wrong_content_type_is_a_client_error()
+    {
+        using var response = await _client.PostAsync("api/v1/auth/login", new StringContent("email=a", Encoding.UTF8, "application/x-www-form-urlencoded"));
+        Assert.InRange((int)response.StatusCode, 400, 499);
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string mentioned, string because)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"{because}: expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.True(text.Contains(mentioned, StringComparison.OrdinalIgnoreCase), $"{because}: the problem should mention '{mentioned}': {text}");
+    }
+}

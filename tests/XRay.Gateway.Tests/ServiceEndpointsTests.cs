@@ -1,0 +1,35 @@
+using System.Net;
+using System.Text.Json;
+
+namespace XRay.Gateway.Tests;
+
+[Collection(GatewayCollection.Name)]
+public sealed class ServiceEndpointsTests(GatewayFixture fixture)
+{
+    [Fact]
+    public async Task Health_endpoint_answers()
+    {
+        using var response = await fixture.Client.GetAsync("healthz");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/api/v1/auth/register", "post")]
+    [InlineData("/api/v1/auth/login", "post")]
+    [InlineData("/api/v1/auth/key", "get")]
+    [InlineData("/api/v1/projects", "get")]
+    [InlineData("/api/v1/projects", "post")]
+    [InlineData("/api/v1/projects/{projectId}/keys", "post")]
+    [InlineData("/api/v1/projects/{projectId}/keys", "get")]
+    [InlineData("/api/v1/projects/{projectId}/keys/{keyId}", "delete")]
+    [InlineData("/api/v1/projects/{projectId}/members", "post")]
+    public async Task OpenApi_document_describes_every_endpoint(string path, string method)
+    {
+        using var response = await fixture.Client.GetAsync("openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(document.GetProperty("paths").TryGetProperty(path, out var item), $"{path} is missing");
+        Assert.True(item.TryGetProperty(method, out var operation), $"{method} {path} is missing");
+        Assert.True(operation.TryGetProperty("operationId", out _));
+    }
+}
