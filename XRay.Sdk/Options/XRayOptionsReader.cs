@@ -28,9 +28,13 @@ public static class XRayOptionsReader
     public static XRayOptions FromEnvironment()
     {
         var options = new XRayOptions();
-        Apply(key => Environment.GetEnvironmentVariable(EnvironmentName(key)) is { Length: > 0 } v ? v : null, options);
+        BindEnvironment(options);
         return options;
     }
+
+    /// <summary>Applies the <c>XRAY_*</c> environment variables that are set to existing options.</summary>
+    public static void BindEnvironment(XRayOptions options) =>
+        Apply(key => Environment.GetEnvironmentVariable(EnvironmentName(key)) is { Length: > 0 } v ? v : null, options);
 
     // ApiKey -> XRAY_API_KEY: the usual spelling of environment variables.
     private static string EnvironmentName(string key) =>

@@ -97,12 +97,12 @@ internal sealed class BoundedQueue<T>
         public long Sequence;
         public T? Item;
     }
+}
 
-    // Producers and consumers write different counters; padding keeps them off one cache line.
-    [StructLayout(LayoutKind.Explicit, Size = 128)]
-    private struct PaddedCounter
-    {
-        [FieldOffset(64)]
-        public long Value;
-    }
+/// <summary>A counter alone on its cache line: producers and consumers write different counters.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 128)]
+internal struct PaddedCounter
+{
+    [FieldOffset(64)]
+    public long Value;
 }

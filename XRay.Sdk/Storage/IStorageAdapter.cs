@@ -21,6 +21,9 @@ internal interface IStorageAdapter
     /// <summary>The entry's bytes, or <see langword="null"/> if it is gone.</summary>
     byte[]? Read(string key);
 
+    /// <summary>Protects an entry from eviction while it is being sent, until it is deleted.</summary>
+    void Lease(string key);
+
     /// <summary>Removes an entry; <see langword="false"/> if it was already gone (deleted or evicted).</summary>
     bool Delete(string key);
 

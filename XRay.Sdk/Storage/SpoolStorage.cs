@@ -9,6 +9,7 @@ internal abstract class SpoolStorage(long limit, Action<string>? evicted) : ISto
     private readonly Lock _gate = new();
     private readonly LinkedList<(string Key, long Size)> _order = new();
     private readonly Dictionary<string, LinkedListNode<(string Key, long Size)>> _index = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _leased = new(StringComparer.Ordinal);
     private long _size;
 
     public abstract bool IsDurable { get; }
@@ -38,12 +39,7 @@ internal abstract class SpoolStorage(long limit, Action<string>? evicted) : ISto
         List<string>? victims = null;
         lock (_gate)
         {
-            while (_size + data.Length > limit && _order.First is { } oldest)
-            {
-                RemoveLocked(oldest);
-                (victims ??= []).Add(oldest.Value.Key);
-            }
-
+            EvictLocked(data.Length, ref victims);
             _size += data.Length; // reserved now so concurrent writers see it
         }
 
@@ -91,10 +87,23 @@ internal abstract class SpoolStorage(long limit, Action<string>? evicted) : ISto
         return ReadCore(key);
     }
 
+    /// <summary>
+    /// Marks an entry as being sent: eviction passes over it, so an entry is never counted as dropped
+    /// while an upload of it is under way. <see cref="Delete"/> ends the lease.
+    /// </summary>
+    public void Lease(string key)
+    {
+        lock (_gate)
+        {
+            _leased.Add(key);
+        }
+    }
+
     public bool Delete(string key)
     {
         lock (_gate)
         {
+            _leased.Remove(key);
             if (!_index.TryGetValue(key, out var node))
             {
                 return false;
@@ -132,11 +141,7 @@ internal abstract class SpoolStorage(long limit, Action<string>? evicted) : ISto
         {
             _index[key] = _order.AddLast((key, size));
             _size += size;
-            while (_size > limit && _order.First is { } oldest)
-            {
-                RemoveLocked(oldest);
-                (victims ??= []).Add(oldest.Value.Key);
-            }
+            EvictLocked(0, ref victims);
         }
 
         foreach (var victim in victims ?? [])
@@ -151,6 +156,22 @@ internal abstract class SpoolStorage(long limit, Action<string>? evicted) : ISto
     protected abstract byte[]? ReadCore(string key);
 
     protected abstract void DeleteCore(string key);
+
+    private void EvictLocked(long incoming, ref List<string>? victims)
+    {
+        var node = _order.First;
+        while (_size + incoming > limit && node is not null)
+        {
+            var next = node.Next;
+            if (!_leased.Contains(node.Value.Key))
+            {
+                RemoveLocked(node);
+                (victims ??= []).Add(node.Value.Key);
+            }
+
+            node = next;
+        }
+    }
 
     private void RemoveLocked(LinkedListNode<(string Key, long Size)> node)
     {

@@ -13,28 +13,8 @@ namespace XRay.Sdk.Uploading;
 internal sealed class DataUploader(IStorageAdapter storage, ApiClient api, DeliveryPolicy policy, Counters counters, ILogger logger)
     : UploadLoop(storage, SpoolKey.BlobPrefix, logger)
 {
-    public void Spool(Guid dataId, BlobContent content, string traceId, byte[] data)
-    {
-        var key = SpoolKey.Blob(dataId, content, traceId);
-        bool written;
-        try
-        {
-            written = Storage.TryWrite(key, data);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Log.SpoolError(Logger, key, e);
-            written = false;
-        }
-
-        if (!written)
-        {
-            CountDropped(key, "the data blob could not be spooled");
-            return;
-        }
-
-        Wake();
-    }
+    public void Spool(Guid dataId, BlobContent content, string traceId, byte[] data) =>
+        Spool(SpoolKey.Blob(dataId, content, traceId), data);
 
     protected override void CountDropped(string key, string reason) => LostEntries.Count(key, reason, counters, Logger);
 

@@ -16,29 +16,14 @@ internal sealed class EventUploader(IStorageAdapter storage, ApiClient api, Deli
     private static ReadOnlySpan<byte> Head => """{"schemaVersion":1,"events":["""u8;
 
     /// <summary>Wraps serialized events in the batch envelope and spools it.</summary>
-    public void Spool(List<byte[]> events)
+    public void Spool(List<byte[]> events) => Spool(SpoolKey.Batch(events.Count), Envelope(events));
+
+    protected override void OnSpooled(string key)
     {
-        var body = Envelope(events);
-        var key = SpoolKey.Batch(events.Count);
-        bool written;
-        try
+        if (SpoolKey.TryParseBatch(key, out var count))
         {
-            written = Storage.TryWrite(key, body);
+            counters.EventsSpooled(count);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Log.SpoolError(Logger, key, e);
-            written = false;
-        }
-
-        if (!written)
-        {
-            CountDropped(key, "the batch could not be spooled");
-            return;
-        }
-
-        counters.EventsSpooled(events.Count);
-        Wake();
     }
 
     protected override void CountDropped(string key, string reason) => LostEntries.Count(key, reason, counters, Logger);

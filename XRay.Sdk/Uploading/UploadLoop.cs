@@ -53,6 +53,35 @@ internal abstract class UploadLoop : IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Writes an entry to the spool and wakes the loop; an entry that cannot be written is counted as dropped.</summary>
+    protected void Spool(string key, byte[] data)
+    {
+        bool written;
+        try
+        {
+            written = Storage.TryWrite(key, data);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.SpoolError(Logger, key, e);
+            written = false;
+        }
+
+        if (!written)
+        {
+            CountDropped(key, "it could not be written to the spool");
+            return;
+        }
+
+        OnSpooled(key);
+        Wake();
+    }
+
+    /// <summary>Called after an entry is spooled, before the loop is woken.</summary>
+    protected virtual void OnSpooled(string key)
+    {
+    }
+
     /// <summary>Sends one entry (with retries); returns when it may be deleted.</summary>
     protected abstract Task SendAsync(string key, byte[] data, CancellationToken cancellationToken);
 
@@ -84,6 +113,7 @@ internal abstract class UploadLoop : IAsyncDisposable
                 Volatile.Write(ref _signaled, 0);
                 foreach (var key in Storage.List(_prefix))
                 {
+                    Storage.Lease(key);
                     if (ReadOrDrop(key) is { } data)
                     {
                         await SendAsync(key, data, token).ConfigureAwait(false);
