@@ -13,7 +13,6 @@ public sealed class StepScope : IDisposable
     private readonly string? _kind;
     private readonly object? _input;
     private readonly DateTime _startedAt;
-    private readonly long _started;
     private List<Guid>? _dataIds;
     private Exception? _exception;
     private int _ended;
@@ -26,7 +25,6 @@ public sealed class StepScope : IDisposable
         _input = input;
         StepNumber = trace.NextStepNumber();
         _startedAt = trace.Now();
-        _started = trace.Timestamp();
     }
 
     /// <summary>The step's number within its trace, taken when it began.</summary>
@@ -61,9 +59,11 @@ public sealed class StepScope : IDisposable
             return;
         }
 
+        var endedAt = _trace.EndOf(_startedAt);
         _trace.Post(new PendingEvent
         {
             Type = _exception is null ? EventType.Step : EventType.Error,
+            Timestamp = endedAt,
             TraceId = _trace.TraceId,
             StepNumber = StepNumber,
             Name = _name,
@@ -76,7 +76,7 @@ public sealed class StepScope : IDisposable
             Metadata = Metadata,
             DataIds = _dataIds,
             StartedAt = _startedAt,
-            EndedAt = _trace.EndOf(_startedAt, _started),
+            EndedAt = endedAt,
             Exception = _exception,
         });
     }

@@ -138,10 +138,15 @@ public sealed partial class Trace
 
     internal DateTime Now() => _pipeline?.Time.GetUtcNow().UtcDateTime ?? DateTime.UtcNow;
 
-    internal long Timestamp() => (_pipeline?.Time ?? TimeProvider.System).GetTimestamp();
-
-    internal DateTime EndOf(DateTime startedAt, long startTimestamp) =>
-        startedAt + (_pipeline?.Time ?? TimeProvider.System).GetElapsedTime(startTimestamp);
+    /// <summary>
+    /// The end of a step that began at <paramref name="startedAt"/>: the wall clock again, as OpenTelemetry
+    /// does for activities (reading a clock costs more than it seems on some hosts), never before the start.
+    /// </summary>
+    internal DateTime EndOf(DateTime startedAt)
+    {
+        var now = Now();
+        return now < startedAt ? startedAt : now;
+    }
 
     internal void Post(PendingEvent e)
     {
@@ -160,7 +165,7 @@ public sealed partial class Trace
 
     private Guid PostBlob(object? value, BlobContent content)
     {
-        var dataId = Guid.CreateVersion7();
+        var dataId = Uuid7.New();
         Post(new PendingEvent { Type = EventType.Blob, TraceId = TraceId, DataId = dataId, Input = value, Content = content });
         return dataId;
     }

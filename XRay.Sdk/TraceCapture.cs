@@ -12,16 +12,16 @@ public sealed partial class Trace
     public T Capture<T>(string name, Func<T> action, string? kind = null, object? input = null)
     {
         ArgumentNullException.ThrowIfNull(action);
-        var (number, startedAt, started) = Begin();
+        var (number, startedAt) = Begin();
         try
         {
             var result = action();
-            End(name, kind, input, number, startedAt, started, result, null);
+            End(name, kind, input, number, startedAt, result, null);
             return result;
         }
         catch (Exception e)
         {
-            End(name, kind, input, number, startedAt, started, null, e);
+            End(name, kind, input, number, startedAt, null, e);
             throw;
         }
     }
@@ -44,16 +44,16 @@ public sealed partial class Trace
     public async Task<T> CaptureAsync<T>(string name, Func<Task<T>> action, string? kind = null, object? input = null)
     {
         ArgumentNullException.ThrowIfNull(action);
-        var (number, startedAt, started) = Begin();
+        var (number, startedAt) = Begin();
         try
         {
             var result = await action().ConfigureAwait(false);
-            End(name, kind, input, number, startedAt, started, result, null);
+            End(name, kind, input, number, startedAt, result, null);
             return result;
         }
         catch (Exception e)
         {
-            End(name, kind, input, number, startedAt, started, null, e);
+            End(name, kind, input, number, startedAt, null, e);
             throw;
         }
     }
@@ -69,12 +69,15 @@ public sealed partial class Trace
         }, kind, input);
     }
 
-    private (int Number, DateTime StartedAt, long Started) Begin() => (NextStepNumber(), Now(), Timestamp());
+    private (int Number, DateTime StartedAt) Begin() => (NextStepNumber(), Now());
 
-    private void End(string name, string? kind, object? input, int number, DateTime startedAt, long started, object? output, Exception? exception) =>
+    private void End(string name, string? kind, object? input, int number, DateTime startedAt, object? output, Exception? exception)
+    {
+        var endedAt = EndOf(startedAt);
         Post(new PendingEvent
         {
             Type = exception is null ? EventType.Step : EventType.Error,
+            Timestamp = endedAt,
             TraceId = TraceId,
             StepNumber = number,
             Name = name,
@@ -82,7 +85,8 @@ public sealed partial class Trace
             Input = input,
             Output = output,
             StartedAt = startedAt,
-            EndedAt = EndOf(startedAt, started),
+            EndedAt = endedAt,
             Exception = exception,
         });
+    }
 }

@@ -57,7 +57,7 @@ public sealed class XRayTracer : IAsyncDisposable, IDisposable
     /// <param name="metadata">Any object, serialized as a JSON object; queryable by path on the server.</param>
     public Trace CreateTrace(string name, object? metadata = null)
     {
-        var traceId = string.Concat(_options.ProjectId ?? "disabled", "-", Guid.CreateVersion7().ToString());
+        var traceId = string.Concat(_options.ProjectId ?? "disabled", "-", Uuid7.New().ToString());
         var trace = new Trace(traceId, name, _disposed == 0 ? _pipeline : null);
         trace.Post(new PendingEvent { Type = EventType.Trace, TraceId = traceId, Name = name, Metadata = metadata });
         return trace;

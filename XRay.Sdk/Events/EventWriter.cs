@@ -7,6 +7,7 @@ namespace XRay.Sdk.Events;
 /// Serializes one <see cref="PendingEvent"/> to the JSON of docs/events.md. One per worker: it reuses
 /// its buffer, so serialization allocates little beyond the result.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The writer wraps a managed buffer only and lives as long as its worker thread.")]
 internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
 {
     /// <summary>The gateway's default <c>Ingest:MaxEventBytes</c>; a larger event would only be rejected.</summary>
@@ -15,7 +16,7 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
 
     public JsonSerializerOptions SerializerOptions => serializerOptions;
-    private readonly JsonWriterOptions _writerOptions = new() { SkipValidation = true };
+    private Utf8JsonWriter? _writer;
 
     /// <summary>The event's UTF-8 JSON. A user object that cannot be serialized is written as its <c>ToString()</c>.</summary>
     public byte[] Write(PendingEvent e)
@@ -33,22 +34,18 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     /// <summary>Serializes a data blob's value.</summary>
     public byte[] WriteValue(object? value)
     {
-        _buffer.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(_buffer))
-        {
-            JsonSerializer.Serialize(writer, value, value?.GetType() ?? typeof(object), serializerOptions);
-        }
-
+        var writer = Reset();
+        JsonSerializer.Serialize(writer, value, value?.GetType() ?? typeof(object), serializerOptions);
+        writer.Flush();
         return _buffer.WrittenSpan.ToArray();
     }
 
     private byte[] WriteCore(PendingEvent e, bool lenient)
     {
-        _buffer.ResetWrittenCount();
-        using (var w = new Utf8JsonWriter(_buffer, _writerOptions))
+        var w = Reset();
         {
             w.WriteStartObject();
-            w.WriteString("eventId", Guid.CreateVersion7(new DateTimeOffset(e.Timestamp)));
+            w.WriteString("eventId", Uuid7.At(e.Timestamp));
             w.WriteString("type", TypeName(e.Type));
             w.WriteString("traceId", e.TraceId);
             w.WriteString("timestamp", e.Timestamp);
@@ -70,14 +67,31 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
             }
 
             w.WriteEndObject();
+            w.Flush();
         }
 
         return _buffer.WrittenSpan.ToArray();
     }
 
+    // One writer per worker, reset per event: the buffer and the writer are reused, not reallocated.
+    private Utf8JsonWriter Reset()
+    {
+        _buffer.ResetWrittenCount();
+        if (_writer is null)
+        {
+            _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
+        }
+        else
+        {
+            _writer.Reset(_buffer);
+        }
+
+        return _writer;
+    }
+
     private void WriteStep(Utf8JsonWriter w, PendingEvent e, bool lenient)
     {
-        w.WriteString("stepId", Guid.CreateVersion7(new DateTimeOffset(e.Timestamp)));
+        w.WriteString("stepId", Uuid7.At(e.Timestamp));
         w.WriteNumber("stepNumber", e.StepNumber);
         w.WriteString("name", e.Name);
         if (e.Kind is not null)

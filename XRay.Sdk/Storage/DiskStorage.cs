@@ -30,10 +30,7 @@ internal sealed class DiskStorage : SpoolStorage
     protected override void WriteCore(string key, ReadOnlySpan<byte> data)
     {
         var temp = Path.Combine(_directory, key + TempExtension);
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(data);
-        }
+        File.WriteAllBytes(temp, data); // unbuffered: one write, no FileStream buffer to allocate
 
         File.Move(temp, PathOf(key), overwrite: true);
     }

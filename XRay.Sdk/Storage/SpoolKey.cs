@@ -1,4 +1,5 @@
 using System.Globalization;
+using XRay.Sdk.Events;
 
 namespace XRay.Sdk.Storage;
 
@@ -13,7 +14,7 @@ internal static class SpoolKey
 
     /// <summary><c>e_{uuid7}_{count}</c>: time-ordered, so a directory listing is oldest first.</summary>
     public static string Batch(int eventCount) =>
-        string.Create(CultureInfo.InvariantCulture, $"{BatchPrefix}{Guid.CreateVersion7():N}_{eventCount}");
+        string.Create(CultureInfo.InvariantCulture, $"{BatchPrefix}{Uuid7.New():N}_{eventCount}");
 
     /// <summary><c>b_{dataId}_{contentType code}_{traceId}</c>.</summary>
     public static string Blob(Guid dataId, BlobContent content, string traceId) =>
