@@ -14,6 +14,8 @@ app.MapOpenApi();
 app.MapHealthChecks("/healthz");
 app.MapAuthApi();
 app.MapProjectsApi();
+app.MapIngestApi();
+app.MapTracesApi();
 
 app.Run();
 

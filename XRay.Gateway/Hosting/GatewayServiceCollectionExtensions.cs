@@ -7,6 +7,7 @@ using Microsoft.IdentityModel.Tokens;
 using XRay.Gateway.Auth;
 using XRay.Gateway.Options;
 using XRay.Gateway.Problems;
+using XRay.Gateway.Traces;
 using XRay.Grains.Hosting;
 
 namespace XRay.Gateway.Hosting;
@@ -26,8 +27,29 @@ public static class GatewayServiceCollectionExtensions
 
         services.AddXRaySqliteStore();
         services.AddXRayAuth();
+        services.AddXRayIngest();
         builder.AddEmbeddedSilo();
         return builder;
+    }
+
+    /// <summary>The ingest endpoint's limits, the read fence, and (embedded mode) the in-process consumer.</summary>
+    public static IServiceCollection AddXRayIngest(this IServiceCollection services)
+    {
+        services.AddOptions<IngestOptions>().BindConfiguration("Ingest").ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
+        services.TryAddSingleton<ReadFence>();
+        services.AddXRayEmbeddedIngestLog();
+        services.AddOptions<XRay.Grains.Options.EmbeddedIngestLogOptions>()
+            .Configure<IOptions<XRay.Grains.Options.SqliteStoreOptions>>((log, storage) =>
+            {
+                // The log lives in the data directory unless configured elsewhere.
+                if (log.Directory == new XRay.Grains.Options.EmbeddedIngestLogOptions().Directory)
+                {
+                    log.Directory = Path.Combine(storage.Value.DataDirectory, "ingest-log");
+                }
+            });
+        services.AddXRayIngestConsumer();
+        return services;
     }
 
     public static IServiceCollection AddXRayAuth(this IServiceCollection services)

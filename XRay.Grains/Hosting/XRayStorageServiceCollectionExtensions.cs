@@ -22,6 +22,8 @@ public static class XRayStorageServiceCollectionExtensions
         services.TryAddSingleton<SqliteDatabase>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISqliteSchema, SqliteAccountSchema>());
         services.TryAddSingleton<IAccountStore, SqliteAccountStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISqliteSchema, SqliteTraceSchema>());
+        services.TryAddSingleton<ITraceStore, SqliteTraceStore>();
         return services;
     }
 }

@@ -22,6 +22,19 @@ public interface IIngestLog
 
     /// <summary>Opens a consumer of <paramref name="group"/> that reads from the group's committed offsets.</summary>
     IIngestConsumer Subscribe(string group);
+
+    /// <summary>
+    /// Per partition, the offset the next appended record gets: every record below it is durable. Taken after an
+    /// append, it is a read-your-writes fence: once a group's committed offsets reach it, the group has consumed
+    /// that append. Against a group's committed offsets it gives the group's lag.
+    /// </summary>
+    ValueTask<IReadOnlyList<long>> GetEndOffsetsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Per partition, the offset <paramref name="group"/> resumes from: its committed offset, or the oldest
+    /// retained offset where it never committed. Does not create the group.
+    /// </summary>
+    ValueTask<IReadOnlyList<long>> GetCommittedOffsetsAsync(string group, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One consumer of a consumer group. Not thread-safe: one loop polls and commits.</summary>

@@ -6,9 +6,25 @@ namespace XRay.Grains.Storage;
 /// </summary>
 public interface ITraceStore
 {
+    /// <summary>
+    /// Writes a batch durably in one transaction: traces upserted (merged), steps and data inserted with
+    /// existing ids ignored, and the step counts of touched traces refreshed.
+    /// </summary>
+    Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default);
+
     /// <summary>Inserts data blob metadata; rows whose <c>dataId</c> exists are ignored.</summary>
     Task InsertDataAsync(IReadOnlyList<DataRecord> data, CancellationToken cancellationToken = default);
 
     /// <summary>A blob's metadata, or <c>null</c> when the trace has no such blob (yet).</summary>
     Task<DataRecord?> FindDataAsync(string traceId, string dataId, CancellationToken cancellationToken = default);
+
+    Task<TraceRecord?> GetTraceAsync(string traceId, CancellationToken cancellationToken = default);
+
+    /// <summary>The trace's steps ordered by step number (then start time).</summary>
+    Task<IReadOnlyList<StepRecord>> GetStepsAsync(string traceId, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<DataRecord>> GetDataAsync(string traceId, CancellationToken cancellationToken = default);
+
+    /// <summary>A page of a project's traces, newest first; at most <see cref="TraceQuery.Limit"/> items.</summary>
+    Task<IReadOnlyList<TraceRecord>> ListTracesAsync(string projectId, TraceQuery query, CancellationToken cancellationToken = default);
 }

@@ -1,0 +1,118 @@
+using System.Runtime.InteropServices;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using XRay.Gateway.Auth;
+using XRay.Gateway.Options;
+using XRay.Grains.Ingest;
+
+namespace XRay.Gateway.Apis;
+
+/// <summary>
+/// <c>POST /api/v1/ingest</c>: validates each event, appends the valid ones durably to the ingest log,
+/// and only then answers 202 with what was accepted and, per rejected event, why.
+/// </summary>
+public static partial class IngestApi
+{
+    public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
+    {
+        var maxBody = app.ServiceProvider.GetRequiredService<IOptions<IngestOptions>>().Value.MaxBodyBytes;
+        app.MapPost("/api/v1/ingest", IngestAsync)
+            .WithName("Ingest").WithTags("Ingest")
+            .WithSummary("Receive a batch of trace events (docs/events.md).")
+            .Accepts<IngestRequest>("application/json")
+            .RequireAuthorization(GatewayPolicies.ApiKey)
+            .WithMetadata(new RequestSizeLimitAttribute(maxBody));
+        return app;
+    }
+
+    /// <summary>The batch envelope (documentation only: the body is read as a raw JSON document).</summary>
+    public sealed record IngestRequest(int? SchemaVersion, JsonElement[] Events);
+
+    public sealed record Rejection(int Index, string? EventId, string Reason);
+
+    public sealed record IngestResponse(int Accepted, IReadOnlyList<Rejection> Rejected);
+
+    public static async Task<Results<Accepted<IngestResponse>, ProblemHttpResult>> IngestAsync(
+        HttpRequest request, ClaimsPrincipal caller, IIngestLog log, IOptions<IngestOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        using var document = await JsonDocument.ParseAsync(request.Body, default, cancellationToken);
+        var root = document.RootElement;
+        if (EnvelopeProblem(root, limits) is { } problem)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid batch", detail: problem);
+        }
+
+        var projectId = caller.KeyProjectId();
+        var records = new List<ReadOnlyMemory<byte>>(root.GetProperty("events").GetArrayLength());
+        var rejected = new List<Rejection>();
+        var index = 0;
+        foreach (var element in root.GetProperty("events").EnumerateArray())
+        {
+            if (IngestEventParser.TryValidate(element, projectId, limits.MaxEventBytes, out var reason))
+            {
+                records.Add(JsonMarshal.GetRawUtf8Value(element).ToArray());
+            }
+            else
+            {
+                rejected.Add(new Rejection(index, EventIdOf(element), reason));
+            }
+
+            index++;
+        }
+
+        if (records.Count > 0)
+        {
+            try
+            {
+                await log.AppendAsync(records, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogAppendFailed(loggers.CreateLogger(typeof(IngestApi)), ex, records.Count);
+                request.HttpContext.Response.Headers.RetryAfter = "1";
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Ingest log unavailable",
+                    detail: "The events could not be stored durably and were not accepted; retry the whole batch.");
+            }
+        }
+
+        return TypedResults.Accepted((string?)null, new IngestResponse(records.Count, rejected));
+    }
+
+    private static string? EnvelopeProblem(JsonElement root, IngestOptions limits)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return "The body must be a JSON object {\"events\": [...]}.";
+        }
+
+        if (root.TryGetProperty("schemaVersion", out var version) && !(version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v) && v == 1))
+        {
+            return "schemaVersion must be 1.";
+        }
+
+        if (!root.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Array)
+        {
+            return "events must be an array of events.";
+        }
+
+        var count = events.GetArrayLength();
+        return count switch
+        {
+            0 => "events must hold at least one event.",
+            _ when count > limits.MaxEventsPerBatch => $"events holds {count} events; the limit is {limits.MaxEventsPerBatch} per batch.",
+            _ => null,
+        };
+    }
+
+    private static string? EventIdOf(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty("eventId", out var id) && id.ValueKind == JsonValueKind.String
+            ? id.GetString() is { Length: <= 64 } s ? s : null
+            : null;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Appending {Count} events to the ingest log failed")]
+    private static partial void LogAppendFailed(ILogger logger, Exception exception, int count);
+}

@@ -1,0 +1,167 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using XRay.Gateway.Auth;
+using XRay.Gateway.Problems;
+using XRay.Gateway.Traces;
+using XRay.Grains.Accounts;
+using XRay.Grains.Ids;
+using XRay.Grains.Storage;
+
+namespace XRay.Gateway.Apis;
+
+/// <summary>Reading traces: a project's trace list and one trace with all its steps. JWT + membership.</summary>
+public static class TracesApi
+{
+    private static readonly string[] Statuses = ["running", "success", "failure"];
+
+    public static IEndpointRouteBuilder MapTracesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").WithTags("Traces").RequireAuthorization();
+        api.MapGet("/projects/{projectId}/traces", ListTracesAsync).WithName("ListTraces")
+            .WithSummary("List a project's traces, newest first, with filters and cursor pagination.")
+            .Produces<TracePage>();
+        api.MapGet("/traces/{traceId}", GetTraceAsync).WithName("GetTrace")
+            .WithSummary("Get a trace with all its steps in order and its data blobs.")
+            .Produces<TraceView>();
+        return app;
+    }
+
+    /// <summary>Query string of the trace list.</summary>
+    public sealed record ListTracesQuery(string? Status, string? Name, string? From, string? To, int? Limit, string? Cursor);
+
+    /// <summary>OpenAPI shape of a page (the body is written directly from stored JSON).</summary>
+    public sealed record TracePage(IReadOnlyList<TraceView> Items, string? NextCursor);
+
+    /// <summary>OpenAPI shape of a trace.</summary>
+    public sealed record TraceView(string TraceId, string ProjectId, string? Name, string Status, DateTimeOffset StartedAt, DateTimeOffset? EndedAt,
+        long? DurationMs, int StepCount, object? Metadata, object? Output, object? Error, IReadOnlyList<object>? Steps, IReadOnlyList<object>? Data);
+
+    public static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> ListTracesAsync(
+        string projectId, [AsParameters] ListTracesQuery query, ClaimsPrincipal user, ProjectAccess access, ITraceStore store, CancellationToken cancellationToken)
+    {
+        if (await access.CheckAsync(projectId, user.UserId(), ProjectRole.Member) is { } denied)
+        {
+            return denied;
+        }
+
+        var validation = new Validation();
+        var parsed = Parse(query, validation);
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+
+        // One extra row tells whether another page follows.
+        var rows = await store.ListTracesAsync(projectId, parsed with { Limit = parsed.Limit + 1 }, cancellationToken);
+        var page = rows.Take(parsed.Limit).ToList();
+        var next = rows.Count > parsed.Limit ? EncodeCursor(new TraceCursor(page[^1].StartedAt, page[^1].TraceId)) : null;
+        return (FileContentHttpResult)TraceJson.ToResult(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("items");
+            foreach (var trace in page)
+            {
+                TraceJson.WriteTraceSummary(writer, trace);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteString("nextCursor", next);
+            writer.WriteEndObject();
+        });
+    }
+
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetTraceAsync(
+        string traceId, ClaimsPrincipal user, ProjectAccess access, ITraceStore store, ReadFence fence, CancellationToken cancellationToken)
+    {
+        if (!TraceIds.TryParse(traceId, out var projectId))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Trace not found", detail: "A trace id is {projectId}-{uuid}.");
+        }
+
+        if (await access.CheckAsync(projectId, user.UserId(), ProjectRole.Member) is { } denied)
+        {
+            return denied;
+        }
+
+        await fence.WaitAsync(cancellationToken);
+        var trace = await store.GetTraceAsync(traceId, cancellationToken);
+        if (trace is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Trace not found", detail: $"No trace '{traceId}' has been received.");
+        }
+
+        var steps = await store.GetStepsAsync(traceId, cancellationToken);
+        var data = await store.GetDataAsync(traceId, cancellationToken);
+        return (FileContentHttpResult)TraceJson.ToResult(writer => TraceJson.WriteTrace(writer, trace, steps, data));
+    }
+
+    private static TraceQuery Parse(ListTracesQuery query, Validation validation)
+    {
+        if (query.Status is not null && !Statuses.Contains(query.Status))
+        {
+            validation.Add("status", "'status' must be running, success or failure.");
+        }
+
+        if (query.Name is { Length: > 200 })
+        {
+            validation.Add("name", "'name' must be at most 200 characters.");
+        }
+
+        var from = ParseTime(query.From, "from", validation);
+        var to = ParseTime(query.To, "to", validation);
+        var limit = query.Limit ?? 50;
+        if (limit is < 1 or > 200)
+        {
+            validation.Add("limit", "'limit' must be between 1 and 200.");
+        }
+
+        TraceCursor? after = null;
+        if (query.Cursor is not null && !TryDecodeCursor(query.Cursor, out after))
+        {
+            validation.Add("cursor", "'cursor' is not a cursor this API returned.");
+        }
+
+        return new TraceQuery(query.Status, query.Name, from, to, limit, after);
+    }
+
+    private static long? ParseTime(string? value, string field, Validation validation)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+        {
+            return time.ToUnixTimeMilliseconds();
+        }
+
+        validation.Add(field, $"'{field}' must be an RFC 3339 date-time.");
+        return null;
+    }
+
+    private static string EncodeCursor(TraceCursor cursor) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{cursor.StartedAt.ToString(CultureInfo.InvariantCulture)}:{cursor.TraceId}"));
+
+    private static bool TryDecodeCursor(string value, out TraceCursor? cursor)
+    {
+        cursor = null;
+        if (value.Length > 200 || !Base64Url.IsValid(value))
+        {
+            return false;
+        }
+
+        var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(value));
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 1 || !long.TryParse(text.AsSpan(0, colon), NumberStyles.Integer, CultureInfo.InvariantCulture, out var startedAt) || !TraceIds.TryParse(text[(colon + 1)..], out _))
+        {
+            return false;
+        }
+
+        cursor = new TraceCursor(startedAt, text[(colon + 1)..]);
+        return true;
+    }
+}

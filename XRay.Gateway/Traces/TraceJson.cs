@@ -1,0 +1,141 @@
+using System.Buffers;
+using System.Text.Json;
+using XRay.Grains.Storage;
+
+namespace XRay.Gateway.Traces;
+
+/// <summary>
+/// Writes traces and steps as JSON straight from the stored raw JSON: user payloads (input, output,
+/// candidates, ...) are copied, never re-encoded through objects, which keeps a 1,000-step trace fast.
+/// </summary>
+public static class TraceJson
+{
+    private static readonly string[] StepPayloadFields = ["input", "output", "candidates", "filters", "reasoning", "metadata", "dataIds", "error"];
+
+    public static void WriteTraceSummary(Utf8JsonWriter writer, TraceRecord trace)
+    {
+        writer.WriteStartObject();
+        WriteTraceFields(writer, trace);
+        writer.WriteEndObject();
+    }
+
+    public static void WriteTrace(Utf8JsonWriter writer, TraceRecord trace, IReadOnlyList<StepRecord> steps, IReadOnlyList<DataRecord> data)
+    {
+        writer.WriteStartObject();
+        WriteTraceFields(writer, trace);
+        writer.WriteStartArray("steps");
+        foreach (var step in steps)
+        {
+            WriteStep(writer, step);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("data");
+        foreach (var blob in data)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("dataId", blob.DataId);
+            writer.WriteString("contentType", blob.ContentType);
+            writer.WriteNumber("size", blob.Size);
+            if (blob.Sha256 is not null)
+            {
+                writer.WriteString("sha256", blob.Sha256);
+            }
+
+            writer.WriteString("createdAt", blob.CreatedAt.UtcDateTime);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Runs a writer into a pooled buffer and returns the bytes as an <c>application/json</c> result.</summary>
+    public static IResult ToResult(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+
+        return TypedResults.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
+    }
+
+    private static void WriteTraceFields(Utf8JsonWriter writer, TraceRecord trace)
+    {
+        writer.WriteString("traceId", trace.TraceId);
+        writer.WriteString("projectId", trace.ProjectId);
+        WriteNullableString(writer, "name", trace.Name);
+        writer.WriteString("status", trace.Status);
+        WriteTimes(writer, trace.StartedAt, trace.EndedAt);
+        writer.WriteNumber("stepCount", trace.StepCount);
+        WriteRaw(writer, "metadata", trace.Metadata);
+        WriteRaw(writer, "output", trace.Output);
+        WriteRaw(writer, "error", trace.Error);
+    }
+
+    private static void WriteStep(Utf8JsonWriter writer, StepRecord step)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("stepId", step.StepId);
+        writer.WriteNumber("stepNumber", step.StepNumber);
+        writer.WriteString("name", step.Name);
+        WriteNullableString(writer, "kind", step.Kind);
+        writer.WriteString("status", step.Status);
+        WriteTimes(writer, step.StartedAt, step.EndedAt);
+        using (var document = JsonDocument.Parse(step.Document))
+        {
+            foreach (var field in StepPayloadFields)
+            {
+                if (document.RootElement.TryGetProperty(field, out var value))
+                {
+                    writer.WritePropertyName(field);
+                    value.WriteTo(writer);
+                }
+            }
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteTimes(Utf8JsonWriter writer, long startedAt, long? endedAt)
+    {
+        writer.WriteString("startedAt", DateTimeOffset.FromUnixTimeMilliseconds(startedAt).UtcDateTime);
+        if (endedAt is { } ended)
+        {
+            writer.WriteString("endedAt", DateTimeOffset.FromUnixTimeMilliseconds(ended).UtcDateTime);
+            writer.WriteNumber("durationMs", ended - startedAt);
+        }
+        else
+        {
+            writer.WriteNull("endedAt");
+            writer.WriteNull("durationMs");
+        }
+    }
+
+    private static void WriteNullableString(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private static void WriteRaw(Utf8JsonWriter writer, string name, string? rawJson)
+    {
+        writer.WritePropertyName(name);
+        if (rawJson is null)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            writer.WriteRawValue(rawJson, skipInputValidation: true);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using XRay.Grains.Ingest;
+
+namespace XRay.Grains.Traces;
+
+/// <summary>
+/// One trace, keyed by trace id. Applies the trace's events idempotently (redelivered events are
+/// ignored) and returns once they are durable in the store; keeps the live summary of the run.
+/// </summary>
+public interface ITraceGrain : IGrainWithStringKey
+{
+    Task Apply(IReadOnlyList<IngestEvent> events);
+
+    /// <summary>The live summary: status and distinct steps applied so far by this activation and its predecessors.</summary>
+    Task<TraceSummary> GetSummary();
+}
+
+[GenerateSerializer, Immutable]
+public sealed record TraceSummary(
+    [property: Id(0)] string TraceId,
+    [property: Id(1)] string Status,
+    [property: Id(2)] int StepCount,
+    [property: Id(3)] long EventsApplied);

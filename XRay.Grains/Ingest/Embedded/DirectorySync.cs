@@ -1,0 +1,51 @@
+using System.Runtime.InteropServices;
+
+namespace XRay.Grains.Ingest.Embedded;
+
+/// <summary>
+/// Makes a directory's entries durable (a created segment, a renamed offsets file). On Linux a new file's
+/// name survives a power loss only once its directory is fsync'd; .NET cannot open a directory, so P/Invoke.
+/// </summary>
+internal static class DirectorySync
+{
+    private const int ReadOnly = 0;
+
+    public static void Flush(string directory)
+    {
+        // NTFS journals metadata and Windows cannot fsync a directory handle.
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var fd = Open(directory, ReadOnly);
+        if (fd < 0)
+        {
+            throw new IOException($"Cannot open directory '{directory}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Fsync(int fd);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Close(int fd);
+}

@@ -1,0 +1,76 @@
+namespace XRay.Grains.Ingest.Embedded;
+
+/// <summary>A consumer of the embedded log: reads every partition from the group's committed offsets.</summary>
+internal sealed class EmbeddedIngestConsumer : IIngestConsumer
+{
+    private readonly EmbeddedIngestLog _log;
+    private readonly string _group;
+    private readonly PartitionCursor[] _cursors;
+    private int _firstPartition;
+
+    public EmbeddedIngestConsumer(EmbeddedIngestLog log, string group, long[] committed)
+    {
+        _log = log;
+        _group = group;
+        _cursors = new PartitionCursor[log.PartitionCount];
+        for (var p = 0; p < _cursors.Length; p++)
+        {
+            _cursors[p] = new PartitionCursor(log.Partitions[p], committed[p], log.Logger);
+        }
+    }
+
+    public async ValueTask<IReadOnlyList<IngestRecord>> PollAsync(int maxRecords, TimeSpan maxWait, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRecords, 1);
+        var started = _log.TimeProvider.GetTimestamp();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Taken before reading, so a commit landing between the read and the wait still wakes us.
+            var signal = _log.DurableSignal;
+            var records = ReadAvailable(maxRecords);
+            var remaining = maxWait - _log.TimeProvider.GetElapsedTime(started);
+            if (records.Count > 0 || remaining <= TimeSpan.Zero)
+            {
+                return records;
+            }
+
+            await signal.WaitAsync(remaining, _log.TimeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    public ValueTask CommitAsync(IReadOnlyList<IngestRecord> records, CancellationToken cancellationToken = default)
+    {
+        var offsets = new long[_cursors.Length];
+        foreach (var record in records)
+        {
+            offsets[record.Partition] = Math.Max(offsets[record.Partition], record.Offset + 1);
+        }
+
+        return _log.CommitAsync(_group, offsets, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var cursor in _cursors)
+        {
+            cursor.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Reads what is durable, starting with a different partition each time so none starves.</summary>
+    private List<IngestRecord> ReadAvailable(int maxRecords)
+    {
+        var records = new List<IngestRecord>(Math.Min(maxRecords, 1024));
+        for (var i = 0; i < _cursors.Length && records.Count < maxRecords; i++)
+        {
+            _cursors[(_firstPartition + i) % _cursors.Length].Read(records, maxRecords - records.Count);
+        }
+
+        _firstPartition = (_firstPartition + 1) % _cursors.Length;
+        return records;
+    }
+}

@@ -1,0 +1,165 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using XRay.Grains.Options;
+
+namespace XRay.Grains.Ingest.Embedded;
+
+/// <summary>
+/// The default <see cref="IIngestLog"/>: an append-only log on local disk with group commit. Each append goes
+/// whole to one partition (round-robin); a partition's writer thread writes everything queued with one write and
+/// one fsync, then acknowledges every caller. Consumers read only what is durable. See <c>docs/ingest-log.md</c>.
+/// </summary>
+public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, IDisposable
+{
+    private const string OffsetsDirectory = "offsets";
+
+    private readonly EmbeddedIngestLogOptions _options;
+    private readonly LogPartition[] _partitions;
+    private readonly GroupOffsetStore _offsets;
+    private TaskCompletionSource _durableSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _nextPartition = -1;
+    private int _disposed;
+
+    /// <summary>Opens (or creates) the log in the configured directory, recovering from a crash if needed.</summary>
+    public EmbeddedIngestLog(IOptions<EmbeddedIngestLogOptions> options, ILogger<EmbeddedIngestLog> logger, TimeProvider timeProvider)
+    {
+        _options = options.Value;
+        Logger = logger;
+        TimeProvider = timeProvider;
+        var directory = Path.GetFullPath(_options.Directory);
+        _offsets = new GroupOffsetStore(Path.Combine(directory, OffsetsDirectory), _options.Partitions);
+        _partitions = new LogPartition[_options.Partitions];
+        for (var p = 0; p < _partitions.Length; p++)
+        {
+            _partitions[p] = new LogPartition(p, Path.Combine(directory, $"partition-{p}"), _options.SegmentBytes, logger, SignalDurable);
+        }
+
+        LogOpened(logger, directory, _partitions.Length, _partitions.Sum(p => p.Durable.EndOffset - p.StartOffset));
+    }
+
+    /// <inheritdoc />
+    public string Topic => _options.Topic;
+
+    /// <inheritdoc />
+    public int PartitionCount => _partitions.Length;
+
+    internal IReadOnlyList<LogPartition> Partitions => _partitions;
+
+    internal ILogger Logger { get; }
+
+    internal TimeProvider TimeProvider { get; }
+
+    /// <summary>Completes at the next group commit of any partition; take it before looking for records.</summary>
+    internal Task DurableSignal => Volatile.Read(ref _durableSignal).Task;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// When cancelled before its group commit starts the append is withdrawn and throws
+    /// <see cref="OperationCanceledException"/>; once the commit has started, the call waits for its outcome.
+    /// </remarks>
+    public ValueTask AppendAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (records.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var append = PendingAppend.Frame(records, _options.MaxRecordBytes);
+        append.RegisterCancellation(cancellationToken);
+        var first = (uint)Interlocked.Increment(ref _nextPartition);
+        for (var i = 0; i < _partitions.Length; i++)
+        {
+            // A faulted partition is skipped, so one bad file does not stop ingestion.
+            if (_partitions[(int)((first + i) % (uint)_partitions.Length)].TryEnqueue(append))
+            {
+                return new ValueTask(append.Completion);
+            }
+        }
+
+        Exception failure = Volatile.Read(ref _disposed) != 0
+            ? new ObjectDisposedException(nameof(EmbeddedIngestLog))
+            : new IOException("Every partition of the ingest log has failed; restart to recover.");
+        append.Fail(failure);
+        append.ReturnBuffer();
+        return new ValueTask(append.Completion);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The consumer reads every partition; run one consumer per group.</remarks>
+    public IIngestConsumer Subscribe(string group)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ValidateGroup(group);
+        return new EmbeddedIngestConsumer(this, group, _offsets.Get(group));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<long>> GetEndOffsetsAsync(CancellationToken cancellationToken = default)
+        => ValueTask.FromResult<IReadOnlyList<long>>(Array.ConvertAll(_partitions, p => p.Durable.EndOffset));
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<long>> GetCommittedOffsetsAsync(string group, CancellationToken cancellationToken = default)
+    {
+        ValidateGroup(group);
+        var committed = _offsets.TryGet(group) ?? new long[_partitions.Length];
+        for (var p = 0; p < committed.Length; p++)
+        {
+            committed[p] = Math.Max(committed[p], _partitions[p].StartOffset);
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<long>>(committed);
+    }
+
+    /// <summary>Persists a group's offsets, then deletes the segments no group needs any more.</summary>
+    internal async ValueTask CommitAsync(string group, long[] offsets, CancellationToken cancellationToken)
+    {
+        await _offsets.CommitAsync(group, offsets, cancellationToken).ConfigureAwait(false);
+        foreach (var partition in _partitions)
+        {
+            partition.Reclaim(_offsets.MinCommitted(partition.Index));
+        }
+    }
+
+    /// <summary>Writes what is queued, then closes every segment.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (var partition in _partitions)
+        {
+            partition.Dispose();
+        }
+
+        _offsets.Dispose();
+
+        SignalDurable();
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void SignalDurable()
+        => Interlocked.Exchange(ref _durableSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private static void ValidateGroup(string group)
+    {
+        // The group names a file: letters, digits, '-', '_' and '.' only, and not a relative path.
+        if (string.IsNullOrEmpty(group) || group.Length > 200 || group.StartsWith('.')
+            || !group.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            throw new ArgumentException($"Consumer group '{group}' must be 1-200 letters, digits, '-', '_' or '.', not starting with '.'.", nameof(group));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest log opened at {Directory}: {Partitions} partitions, {Records} records retained.")]
+    private static partial void LogOpened(ILogger logger, string directory, int partitions, long records);
+}

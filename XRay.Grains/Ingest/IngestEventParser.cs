@@ -1,0 +1,303 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using XRay.Grains.Ids;
+
+namespace XRay.Grains.Ingest;
+
+/// <summary>
+/// Validates one event of docs/events.md and turns it into an <see cref="IngestEvent"/>. The gateway
+/// runs it before appending to the log (with the key's project); the consumers run it again on what
+/// they read, so a record that somehow went bad is skipped, not applied.
+/// </summary>
+public static class IngestEventParser
+{
+    public const int MaxNameLength = 200;
+    public const int MaxKindLength = 100;
+    public const int MaxDataIds = 100;
+
+    /// <summary>Checks an event without keeping its payloads (the gateway's hot path: it forwards the raw bytes).</summary>
+    public static bool TryValidate(JsonElement element, string requiredProjectId, int maxEventBytes, out string error) =>
+        TryParse(element, requiredProjectId, allowData: false, maxEventBytes, out _, out error, keepPayloads: false);
+
+    /// <summary>Parses an event; on failure <paramref name="error"/> says what is wrong, in a sentence.</summary>
+    public static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error) =>
+        TryParse(element, requiredProjectId, allowData, maxEventBytes, out value, out error, keepPayloads: true);
+
+    private static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error, bool keepPayloads)
+    {
+        value = null;
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            error = "An event must be a JSON object.";
+            return false;
+        }
+
+        var size = JsonMarshal.GetRawUtf8Value(element).Length;
+        if (size > maxEventBytes)
+        {
+            error = $"The event is {size} bytes; the limit is {maxEventBytes}. Put large payloads in data blobs.";
+            return false;
+        }
+
+        error = Check(element, requiredProjectId, allowData, keepPayloads, out value) ?? string.Empty;
+        return error.Length == 0;
+    }
+
+    private static string? Check(JsonElement e, string? requiredProjectId, bool allowData, bool keepPayloads, out IngestEvent? value)
+    {
+        value = null;
+        if (!TryString(e, "eventId", out var eventId) || !TraceIds.IsUuid(eventId))
+        {
+            return "eventId must be a uuid.";
+        }
+
+        if (!TryString(e, "type", out var typeName) || !TryParseType(typeName, out var type))
+        {
+            return "type must be one of trace, step, error, success, failure.";
+        }
+
+        if (type == IngestEventType.Data && !allowData)
+        {
+            return "data events are created by POST /api/v1/presign, not sent to ingest.";
+        }
+
+        if (!TryString(e, "traceId", out var traceId) || !TraceIds.TryParse(traceId, out var projectId))
+        {
+            return "traceId must be {projectId}-{uuid}.";
+        }
+
+        if (requiredProjectId is not null && projectId != requiredProjectId)
+        {
+            return "traceId belongs to another project than the API key.";
+        }
+
+        if (!TryTime(e, "timestamp", out var timestamp) || timestamp is null)
+        {
+            return "timestamp must be an RFC 3339 date-time.";
+        }
+
+        var evt = new IngestEvent { EventId = eventId.ToLowerInvariant(), Type = type, TraceId = traceId, ProjectId = projectId, Timestamp = timestamp.Value };
+        var problem = type switch
+        {
+            IngestEventType.Trace => CheckTrace(e, ref evt),
+            IngestEventType.Step or IngestEventType.Error => CheckStep(e, type, keepPayloads, ref evt),
+            IngestEventType.Success => CheckEnd(e, requireError: false, keepPayloads, ref evt),
+            IngestEventType.Failure => CheckEnd(e, requireError: true, keepPayloads, ref evt),
+            _ => CheckData(e, ref evt),
+        };
+        value = problem is null ? evt : null;
+        return problem;
+    }
+
+    private static string? CheckTrace(JsonElement e, ref IngestEvent evt)
+    {
+        if (!TryString(e, "name", out var name) || name.Length == 0 || name.Length > MaxNameLength)
+        {
+            return $"name is required, at most {MaxNameLength} characters.";
+        }
+
+        if (!TryObject(e, "metadata", out var metadata))
+        {
+            return "metadata must be a JSON object.";
+        }
+
+        evt = evt with { Name = name, Metadata = metadata };
+        return null;
+    }
+
+    private static string? CheckStep(JsonElement e, IngestEventType type, bool keepPayloads, ref IngestEvent evt)
+    {
+        if (!TryString(e, "stepId", out var stepId) || !TraceIds.IsUuid(stepId))
+        {
+            return "stepId must be a uuid.";
+        }
+
+        if (!e.TryGetProperty("stepNumber", out var number) || number.ValueKind != JsonValueKind.Number || !number.TryGetInt32(out var stepNumber) || stepNumber < 1)
+        {
+            return "stepNumber must be a positive integer.";
+        }
+
+        if (!TryString(e, "name", out var name) || name.Length == 0 || name.Length > MaxNameLength)
+        {
+            return $"name is required, at most {MaxNameLength} characters.";
+        }
+
+        if (e.TryGetProperty("kind", out var kindElement) && kindElement.ValueKind != JsonValueKind.Null
+            && (kindElement.ValueKind != JsonValueKind.String || kindElement.GetString()!.Length > MaxKindLength))
+        {
+            return $"kind must be a string of at most {MaxKindLength} characters.";
+        }
+
+        if (!TryTime(e, "startedAt", out var startedAt) || !TryTime(e, "endedAt", out var endedAt))
+        {
+            return "startedAt and endedAt must be RFC 3339 date-times.";
+        }
+
+        startedAt ??= evt.Timestamp;
+        if (endedAt < startedAt)
+        {
+            return "endedAt must not be before startedAt.";
+        }
+
+        if (e.TryGetProperty("reasoning", out var reasoning) && reasoning.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+        {
+            return "reasoning must be a string.";
+        }
+
+        if (!TryObject(e, "metadata", out _))
+        {
+            return "metadata must be a JSON object.";
+        }
+
+        if (CheckDataIds(e) is { } dataIdsProblem)
+        {
+            return dataIdsProblem;
+        }
+
+        string? error = null;
+        if (type == IngestEventType.Error && !TryError(e, out error))
+        {
+            return "error must be an object with a string message.";
+        }
+
+        evt = evt with
+        {
+            StepId = stepId.ToLowerInvariant(),
+            StepNumber = stepNumber,
+            Name = name,
+            Kind = kindElement.ValueKind == JsonValueKind.String ? kindElement.GetString() : null,
+            StartedAt = startedAt,
+            EndedAt = endedAt,
+            Error = error,
+            Document = keepPayloads ? e.GetRawText() : null,
+        };
+        return null;
+    }
+
+    private static string? CheckEnd(JsonElement e, bool requireError, bool keepPayloads, ref IngestEvent evt)
+    {
+        string? error = null;
+        if (requireError && !TryError(e, out error))
+        {
+            return "error must be an object with a string message.";
+        }
+
+        evt = evt with { Error = error, Output = keepPayloads && e.TryGetProperty("output", out var output) ? output.GetRawText() : null };
+        return null;
+    }
+
+    private static string? CheckData(JsonElement e, ref IngestEvent evt)
+    {
+        if (!TryString(e, "dataId", out var dataId) || !TraceIds.IsUuid(dataId))
+        {
+            return "dataId must be a uuid.";
+        }
+
+        if (!TryString(e, "contentType", out var contentType) || contentType.Length is 0 or > 200)
+        {
+            return "contentType is required.";
+        }
+
+        if (!e.TryGetProperty("size", out var size) || !size.TryGetInt64(out var bytes) || bytes < 0)
+        {
+            return "size must be a non-negative integer.";
+        }
+
+        evt = evt with { DataId = dataId.ToLowerInvariant(), ContentType = contentType, Size = bytes, Sha256 = TryString(e, "sha256", out var sha) ? sha : null };
+        return null;
+    }
+
+    private static string? CheckDataIds(JsonElement e)
+    {
+        if (!e.TryGetProperty("dataIds", out var ids) || ids.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (ids.ValueKind != JsonValueKind.Array || ids.GetArrayLength() > MaxDataIds)
+        {
+            return $"dataIds must be an array of at most {MaxDataIds} uuids.";
+        }
+
+        foreach (var id in ids.EnumerateArray())
+        {
+            if (id.ValueKind != JsonValueKind.String || !TraceIds.IsUuid(id.GetString()))
+            {
+                return "dataIds must hold uuids.";
+            }
+        }
+
+        return null;
+    }
+
+    private static bool TryError(JsonElement e, out string? raw)
+    {
+        raw = null;
+        if (!e.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object
+            || !error.TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        raw = error.GetRawText();
+        return true;
+    }
+
+    private static bool TryString(JsonElement e, string name, out string value)
+    {
+        value = string.Empty;
+        if (!e.TryGetProperty(name, out var property) || property.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        value = property.GetString()!;
+        return true;
+    }
+
+    /// <summary>An optional object property: absent or null is fine (raw = null), anything but an object is not.</summary>
+    private static bool TryObject(JsonElement e, string name, out string? raw)
+    {
+        raw = null;
+        if (!e.TryGetProperty(name, out var property) || property.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        raw = property.ValueKind == JsonValueKind.Object ? property.GetRawText() : null;
+        return raw is not null;
+    }
+
+    /// <summary>An optional timestamp: absent or null gives null; a malformed one fails.</summary>
+    private static bool TryTime(JsonElement e, string name, out long? unixMs)
+    {
+        unixMs = null;
+        if (!e.TryGetProperty(name, out var property) || property.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (property.ValueKind != JsonValueKind.String || !property.TryGetDateTimeOffset(out var value))
+        {
+            return false;
+        }
+
+        unixMs = value.ToUnixTimeMilliseconds();
+        return true;
+    }
+
+    private static bool TryParseType(string name, out IngestEventType type)
+    {
+        type = name switch
+        {
+            "trace" => IngestEventType.Trace,
+            "step" => IngestEventType.Step,
+            "error" => IngestEventType.Error,
+            "success" => IngestEventType.Success,
+            "failure" => IngestEventType.Failure,
+            "data" => IngestEventType.Data,
+            _ => (IngestEventType)(-1),
+        };
+        return type >= 0;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+
+namespace XRay.Grains.Ingest;
+
+/// <summary>
+/// How far this silo's consumer has applied the log: the next offset per partition and a record count.
+/// Lets a reader in the same process wait until what was acknowledged before its read is applied.
+/// </summary>
+public sealed class IngestProgress
+{
+    private readonly ConcurrentDictionary<int, long> _next = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _recordsApplied;
+
+    public long RecordsApplied => Interlocked.Read(ref _recordsApplied);
+
+    /// <summary>The offset after the last applied record of a partition (0 when none).</summary>
+    public long NextOffset(int partition) => _next.TryGetValue(partition, out var next) ? next : 0;
+
+    /// <summary>Starts from the group's committed offsets: everything below them was applied by an earlier run.</summary>
+    public void Resume(IReadOnlyList<long> committed)
+    {
+        for (var partition = 0; partition < committed.Count; partition++)
+        {
+            var offset = committed[partition];
+            _next.AddOrUpdate(partition, offset, (_, current) => Math.Max(current, offset));
+        }
+
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    public void Applied(IReadOnlyList<IngestRecord> records)
+    {
+        foreach (var record in records)
+        {
+            _next.AddOrUpdate(record.Partition, record.Offset + 1, (_, current) => Math.Max(current, record.Offset + 1));
+        }
+
+        Interlocked.Add(ref _recordsApplied, records.Count);
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>Waits until every partition has applied up to the given end offsets, or the timeout passes; returns whether it did.</summary>
+    public async Task<bool> WaitForAsync(IReadOnlyList<long> endOffsets, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        while (true)
+        {
+            var changed = Volatile.Read(ref _changed).Task;
+            if (endOffsets.Select((end, partition) => NextOffset(partition) >= end).All(caughtUp => caughtUp))
+            {
+                return true;
+            }
+
+            try
+            {
+                await changed.WaitAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using XRay.Grains.Storage;
+
+namespace XRay.Grains.Ingest;
+
+/// <summary>
+/// Group commit for the trace store: trace grains hand in their writes concurrently; one loop merges
+/// everything pending into a single transaction and completes every caller when it is durable.
+/// One transaction of thousands of rows costs about what one of ten rows does.
+/// </summary>
+public sealed partial class TraceStoreWriter(ITraceStore store, ILogger<TraceStoreWriter> logger) : BackgroundService
+{
+    private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Writes the batch together with whatever else is pending; completes when it is durable.</summary>
+    public Task WriteAsync(TraceWriteBatch batch)
+    {
+        var pending = new Pending(batch, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_pending.Writer.TryWrite(pending))
+        {
+            return Task.FromException(new InvalidOperationException("The trace store writer has stopped."));
+        }
+
+        return pending.Done.Task;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var group = new List<Pending>();
+        try
+        {
+            while (await _pending.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            {
+                group.Clear();
+                while (group.Count < 256 && _pending.Reader.TryRead(out var next))
+                {
+                    group.Add(next);
+                }
+
+                await CommitAsync(group, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _pending.Writer.TryComplete();
+            while (_pending.Reader.TryRead(out var left))
+            {
+                left.Done.TrySetException(new OperationCanceledException("The silo is stopping."));
+            }
+        }
+    }
+
+    private async Task CommitAsync(List<Pending> group, CancellationToken cancellationToken)
+    {
+        var merged = group.Count == 1
+            ? group[0].Batch
+            : new TraceWriteBatch(
+                [.. group.SelectMany(p => p.Batch.Traces)],
+                [.. group.SelectMany(p => p.Batch.Steps)],
+                [.. group.SelectMany(p => p.Batch.Data)]);
+        try
+        {
+            await store.WriteAsync(merged, cancellationToken).ConfigureAwait(false);
+            foreach (var pending in group)
+            {
+                pending.Done.TrySetResult();
+            }
+        }
+        catch (Exception ex)
+        {
+            // Each caller fails and its consumer redelivers; nothing was acknowledged to it.
+            LogWriteFailed(logger, ex, group.Count);
+            foreach (var pending in group)
+            {
+                pending.Done.TrySetException(ex);
+            }
+        }
+    }
+
+    private sealed record Pending(TraceWriteBatch Batch, TaskCompletionSource Done);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Writing {Count} grouped trace batches to the store failed; they will be redelivered")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, int count);
+}

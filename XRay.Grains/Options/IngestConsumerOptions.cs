@@ -1,0 +1,20 @@
+namespace XRay.Grains.Options;
+
+/// <summary>How the silo consumes the ingest log (section <c>Ingest:Consumer</c>).</summary>
+public sealed class IngestConsumerOptions
+{
+    /// <summary>Consumer group (Kafka: <c>xray-consumers</c>).</summary>
+    public string GroupId { get; set; } = "xray-consumers";
+
+    /// <summary>Most records applied per batch.</summary>
+    public int MaxBatchSize { get; set; } = 1000;
+
+    /// <summary>How long a poll waits for the first record.</summary>
+    public TimeSpan PollWait { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Pause after each batch, to protect the store under sustained load (the seed's "delay between batches").</summary>
+    public TimeSpan PauseBetweenBatches { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Wait before retrying a batch whose write failed; doubles up to 30 s.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+}

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+
+namespace XRay.Grains.Options;
+
+/// <summary>Validates <see cref="IngestConsumerOptions"/> at start-up.</summary>
+public sealed class IngestConsumerOptionsValidator : IValidateOptions<IngestConsumerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IngestConsumerOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.GroupId))
+        {
+            failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.GroupId)} must not be empty.");
+        }
+
+        if (options.MaxBatchSize is < 1 or > 10_000)
+        {
+            failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.MaxBatchSize)} must be between 1 and 10000.");
+        }
+
+        if (options.PollWait <= TimeSpan.Zero || options.RetryDelay <= TimeSpan.Zero)
+        {
+            failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.PollWait)} and {nameof(IngestConsumerOptions.RetryDelay)} must be positive.");
+        }
+
+        if (options.PauseBetweenBatches < TimeSpan.Zero)
+        {
+            failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.PauseBetweenBatches)} must not be negative.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

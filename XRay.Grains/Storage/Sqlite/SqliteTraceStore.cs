@@ -1,0 +1,149 @@
+using Microsoft.Data.Sqlite;
+
+namespace XRay.Grains.Storage.Sqlite;
+
+/// <summary>The trace collections in SQLite. Writes are bulk transactions synced to disk before they return.</summary>
+public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore
+{
+    private const string TraceColumns = "traceId, projectId, name, status, startedAt, endedAt, metadata, output, error, stepCount, updatedAt";
+
+    public async Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (var durable = connection.CreateCommand())
+        {
+            // The consumer commits its log offset after this returns: the rows must survive power loss, not only a crash.
+            durable.CommandText = "PRAGMA synchronous=FULL;";
+            await durable.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await SqliteTraceWrites.UpsertTracesAsync(connection, batch.Traces, cancellationToken).ConfigureAwait(false);
+        await SqliteTraceWrites.InsertStepsAsync(connection, batch.Steps, cancellationToken).ConfigureAwait(false);
+        await SqliteTraceWrites.InsertDataAsync(connection, batch.Data, cancellationToken).ConfigureAwait(false);
+        await SqliteTraceWrites.RefreshStepCountsAsync(connection, batch.Steps.Select(s => s.TraceId).Distinct(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task InsertDataAsync(IReadOnlyList<DataRecord> data, CancellationToken cancellationToken = default) =>
+        WriteAsync(new TraceWriteBatch([], [], data), cancellationToken);
+
+    public async Task<DataRecord?> FindDataAsync(string traceId, string dataId, CancellationToken cancellationToken = default)
+    {
+        var rows = await QueryDataAsync("traceId = $trace AND dataId = $data", traceId, dataId, cancellationToken).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public Task<IReadOnlyList<DataRecord>> GetDataAsync(string traceId, CancellationToken cancellationToken = default) =>
+        QueryDataAsync("traceId = $trace ORDER BY createdAt, dataId", traceId, null, cancellationToken);
+
+    public async Task<TraceRecord?> GetTraceAsync(string traceId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {TraceColumns} FROM traces WHERE traceId = $trace";
+        command.Parameters.AddWithValue("$trace", traceId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadTrace(reader) : null;
+    }
+
+    public async Task<IReadOnlyList<StepRecord>> GetStepsAsync(string traceId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT stepId, traceId, stepNumber, name, kind, status, startedAt, endedAt, document
+            FROM steps WHERE traceId = $trace ORDER BY stepNumber, startedAt, stepId
+            """;
+        command.Parameters.AddWithValue("$trace", traceId);
+        var steps = new List<StepRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            steps.Add(new StepRecord(
+                reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), reader.GetInt64(6),
+                reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.GetString(8)));
+        }
+
+        return steps;
+    }
+
+    public async Task<IReadOnlyList<TraceRecord>> ListTracesAsync(string projectId, TraceQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var where = new List<string> { "projectId = $project" };
+        command.Parameters.AddWithValue("$project", projectId);
+        if (query.Status is not null)
+        {
+            where.Add("status = $status");
+            command.Parameters.AddWithValue("$status", query.Status);
+        }
+
+        if (query.Name is not null)
+        {
+            where.Add("name = $name");
+            command.Parameters.AddWithValue("$name", query.Name);
+        }
+
+        if (query.From is not null)
+        {
+            where.Add("startedAt >= $from");
+            command.Parameters.AddWithValue("$from", query.From);
+        }
+
+        if (query.To is not null)
+        {
+            where.Add("startedAt < $to");
+            command.Parameters.AddWithValue("$to", query.To);
+        }
+
+        if (query.After is not null)
+        {
+            where.Add("(startedAt, traceId) < ($afterStarted, $afterTrace)");
+            command.Parameters.AddWithValue("$afterStarted", query.After.StartedAt);
+            command.Parameters.AddWithValue("$afterTrace", query.After.TraceId);
+        }
+
+        command.CommandText = $"SELECT {TraceColumns} FROM traces WHERE {string.Join(" AND ", where)} ORDER BY startedAt DESC, traceId DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", query.Limit);
+        var traces = new List<TraceRecord>(query.Limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            traces.Add(ReadTrace(reader));
+        }
+
+        return traces;
+    }
+
+    private async Task<IReadOnlyList<DataRecord>> QueryDataAsync(string where, string traceId, string? dataId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT dataId, traceId, projectId, contentType, size, sha256, createdAt FROM data WHERE {where}";
+        command.Parameters.AddWithValue("$trace", traceId);
+        if (dataId is not null)
+        {
+            command.Parameters.AddWithValue("$data", dataId);
+        }
+
+        var rows = new List<DataRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(new DataRecord(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
+        }
+
+        return rows;
+    }
+
+    private static TraceRecord ReadTrace(SqliteDataReader reader) => new(
+        reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),
+        reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetInt64(5),
+        reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7),
+        reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetInt32(9), reader.GetInt64(10));
+}

@@ -1,0 +1,49 @@
+using Orleans.Concurrency;
+using XRay.Grains.Ingest;
+using XRay.Grains.Storage;
+
+namespace XRay.Grains.Traces;
+
+/// <summary>
+/// Applies one trace's events: drops those this activation has already applied, folds the rest into
+/// one trace upsert plus step and data rows, and returns once the group-committed write is durable.
+/// The store's unique ids make redelivery to a fresh activation harmless as well.
+/// </summary>
+[CollectionAgeLimit(Minutes = 2)]
+public sealed class TraceGrain(TraceStoreWriter writer) : Grain, ITraceGrain
+{
+    private readonly HashSet<string> _applied = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _steps = new(StringComparer.Ordinal);
+    private string _status = "running";
+    private long _eventsApplied;
+
+    public async Task Apply(IReadOnlyList<IngestEvent> events)
+    {
+        var fresh = events.Where(e => !_applied.Contains(e.EventId)).DistinctBy(e => e.EventId).ToList();
+        if (fresh.Count == 0)
+        {
+            return;
+        }
+
+        await writer.WriteAsync(TraceFold.ToBatch(fresh)).ConfigureAwait(true);
+        foreach (var e in fresh)
+        {
+            _applied.Add(e.EventId);
+            _eventsApplied++;
+            if (e.StepId is not null)
+            {
+                _steps.Add(e.StepId);
+            }
+
+            _status = e.Type switch
+            {
+                IngestEventType.Success => "success",
+                IngestEventType.Failure => "failure",
+                _ => _status,
+            };
+        }
+    }
+
+    public Task<TraceSummary> GetSummary() =>
+        Task.FromResult(new TraceSummary(this.GetPrimaryKeyString(), _status, _steps.Count, _eventsApplied));
+}
