@@ -26,6 +26,7 @@ internal sealed class EventPipeline : IAsyncDisposable
     private readonly BatchQueue _batches;
     private readonly EventUploader _events;
     private readonly DataUploader _blobs;
+    private volatile bool _stopped;
 
     public EventPipeline(XRayOptions options, TimeProvider time, Counters counters, ILogger logger, HttpMessageHandler? handler)
     {
@@ -65,7 +66,7 @@ internal sealed class EventPipeline : IAsyncDisposable
     /// <summary>Hot path: hand the event to the workers, or drop and count it if they are that far behind.</summary>
     public void Post(PendingEvent e)
     {
-        if (_workers.TryPost(e))
+        if (!_stopped && _workers.TryPost(e))
         {
             if (e.Type != EventType.Blob)
             {
@@ -87,28 +88,13 @@ internal sealed class EventPipeline : IAsyncDisposable
     }
 
     /// <summary>Sends everything recorded so far, within <paramref name="timeout"/>; <see langword="true"/> when all of it went out.</summary>
-    public async Task<bool> FlushAsync(TimeSpan timeout)
-    {
-        var started = Time.GetTimestamp();
-        bool Expired() => Time.GetElapsedTime(started) >= timeout;
-
-        var drained = await _workers.WaitDrainedAsync(Expired, Time).ConfigureAwait(false);
-        _batches.Flush();
-        while (_events.Pending + _blobs.Pending > 0 && !Expired())
-        {
-            _events.Wake();
-            _blobs.Wake();
-            await Task.Delay(TimeSpan.FromMilliseconds(10), Time).ConfigureAwait(false);
-        }
-
-        var pending = _events.Pending + _blobs.Pending;
-        Log.Flushed(_logger, drained && pending == 0, pending);
-        return drained && pending == 0;
-    }
+    public Task<bool> FlushAsync(TimeSpan timeout) =>
+        _stopped ? Task.FromResult(_storage.List("").Count == 0) : DrainAsync(timeout);
 
     public async ValueTask DisposeAsync(TimeSpan timeout)
     {
-        await FlushAsync(timeout).ConfigureAwait(false);
+        _stopped = true; // from now on recording is a counted drop; what was recorded before is flushed
+        await DrainAsync(timeout).ConfigureAwait(false);
         await _workers.DisposeAsync().ConfigureAwait(false);
         _batches.Flush(); // whatever the workers finished after the flush: spool it for the next process
         _batches.Dispose();
@@ -127,6 +113,26 @@ internal sealed class EventPipeline : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => DisposeAsync(TimeSpan.FromSeconds(5));
+
+    // The flush spends one shrinking budget: first the workers drain, then the batch is spooled, then the uploaders send.
+    private async Task<bool> DrainAsync(TimeSpan timeout)
+    {
+        var started = Time.GetTimestamp();
+        bool Expired() => Time.GetElapsedTime(started) >= timeout;
+
+        var drained = await _workers.WaitDrainedAsync(Expired, Time).ConfigureAwait(false);
+        _batches.Flush();
+        while (_events.Pending + _blobs.Pending > 0 && !Expired())
+        {
+            _events.Wake();
+            _blobs.Wake();
+            await Task.Delay(TimeSpan.FromMilliseconds(10), Time).ConfigureAwait(false);
+        }
+
+        var pending = _events.Pending + _blobs.Pending;
+        Log.Flushed(_logger, drained && pending == 0, pending);
+        return drained && pending == 0;
+    }
 
     private void Process(PendingEvent e)
     {

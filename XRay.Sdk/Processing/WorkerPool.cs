@@ -82,7 +82,8 @@ internal sealed class WorkerPool<T> : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_workers).ConfigureAwait(false);
         _stop.Dispose();
-        _wake.Dispose();
+        // _wake is left undisposed on purpose: a late Release from another thread must not throw,
+        // and a SemaphoreSlim whose wait handle was never asked for holds no OS resource.
     }
 
     private async Task RunAsync()

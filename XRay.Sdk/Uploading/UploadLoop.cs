@@ -49,7 +49,8 @@ internal abstract class UploadLoop : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         _stop.Dispose();
-        _wake.Dispose();
+        // _wake is left undisposed on purpose: a late Release from another thread must not throw,
+        // and a SemaphoreSlim whose wait handle was never asked for holds no OS resource.
         GC.SuppressFinalize(this);
     }
 

@@ -166,6 +166,27 @@ public sealed class TracerTests : IAsyncLifetime
         Assert.Equal(nameof(SelfReferencing), step.GetProperty("input").GetString()?.Split('+', '.').Last());
     }
 
+    [Fact]
+    public async Task A_trace_used_after_its_tracer_is_disposed_drops_and_counts_without_throwing()
+    {
+        var tracer = new XRayTracer(TestTracers.Options(_gateway.BaseAddress));
+        var trace = tracer.CreateTrace("run");
+        await tracer.DisposeAsync();
+
+        trace.Step("late");
+        trace.DataId(new { late = true });
+        using (trace.BeginStep("later"))
+        {
+        }
+
+        trace.Success();
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(1)));
+        await tracer.DisposeAsync();
+        Assert.Equal(3, tracer.Stats.EventsDropped);
+        Assert.Equal(1, tracer.Stats.BlobsDropped);
+        Assert.Equal(1, tracer.Stats.EventsSent);
+    }
+
     private sealed class SelfReferencing
     {
         public SelfReferencing Me => this;
