@@ -18,8 +18,8 @@ public static class AuthApi
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/auth").WithTags("Auth");
-        api.MapPost("/register", RegisterAsync).WithName("Register").WithSummary("Create a user account.").AllowAnonymous().WithSmallBody();
-        api.MapPost("/login", LoginAsync).WithName("Login").WithSummary("Exchange email and password for a JWT.").AllowAnonymous().WithSmallBody();
+        api.MapPost("/register", RegisterAsync).WithName("Register").WithSummary("Create a user account.").AllowAnonymous().WithSmallBody().RequireRateLimiting(RateLimiting.AuthPolicy);
+        api.MapPost("/login", LoginAsync).WithName("Login").WithSummary("Exchange email and password for a JWT.").AllowAnonymous().WithSmallBody().RequireRateLimiting(RateLimiting.AuthPolicy);
         api.MapGet("/key", CheckKey).WithName("CheckApiKey").WithSummary("Tell an SDK which project its x-api-key belongs to.")
             .RequireAuthorization(GatewayPolicies.ApiKey);
         return app;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using XRay.Gateway.Auth;
+using XRay.Gateway.Hosting;
 using XRay.Gateway.Options;
 using XRay.Grains.Ingest;
 
@@ -24,6 +25,7 @@ public static partial class IngestApi
             .WithSummary("Receive a batch of trace events (docs/events.md).")
             .Accepts<IngestRequest>("application/json")
             .RequireAuthorization(GatewayPolicies.ApiKey)
+            .RequireRateLimiting(RateLimiting.SdkPolicy)
             .WithMetadata(new RequestSizeLimitAttribute(maxBody));
         return app;
     }

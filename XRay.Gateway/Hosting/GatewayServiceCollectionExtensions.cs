@@ -28,6 +28,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddXRaySqliteStore();
         services.AddXRayAuth();
         services.AddXRayIngest();
+        services.AddXRayRateLimits();
         builder.AddEmbeddedSilo();
         return builder;
     }

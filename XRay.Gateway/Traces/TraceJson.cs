@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using XRay.Grains.Storage;
+using XRay.Grains.Traces;
 
 namespace XRay.Gateway.Traces;
 
@@ -10,8 +11,6 @@ namespace XRay.Gateway.Traces;
 /// </summary>
 public static class TraceJson
 {
-    private static readonly string[] StepPayloadFields = ["input", "output", "candidates", "filters", "reasoning", "metadata", "dataIds", "error"];
-
     public static void WriteTraceSummary(Utf8JsonWriter writer, TraceRecord trace)
     {
         writer.WriteStartObject();
@@ -26,7 +25,7 @@ public static class TraceJson
         writer.WriteStartArray("steps");
         foreach (var step in steps)
         {
-            WriteStep(writer, step);
+            writer.WriteRawValue(step.Document, skipInputValidation: true); // rendered at write time (StepDocument)
         }
 
         writer.WriteEndArray();
@@ -68,50 +67,11 @@ public static class TraceJson
         writer.WriteString("projectId", trace.ProjectId);
         WriteNullableString(writer, "name", trace.Name);
         writer.WriteString("status", trace.Status);
-        WriteTimes(writer, trace.StartedAt, trace.EndedAt);
+        StepDocument.WriteTimes(writer, trace.StartedAt, trace.EndedAt);
         writer.WriteNumber("stepCount", trace.StepCount);
         WriteRaw(writer, "metadata", trace.Metadata);
         WriteRaw(writer, "output", trace.Output);
         WriteRaw(writer, "error", trace.Error);
-    }
-
-    private static void WriteStep(Utf8JsonWriter writer, StepRecord step)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("stepId", step.StepId);
-        writer.WriteNumber("stepNumber", step.StepNumber);
-        writer.WriteString("name", step.Name);
-        WriteNullableString(writer, "kind", step.Kind);
-        writer.WriteString("status", step.Status);
-        WriteTimes(writer, step.StartedAt, step.EndedAt);
-        using (var document = JsonDocument.Parse(step.Document))
-        {
-            foreach (var field in StepPayloadFields)
-            {
-                if (document.RootElement.TryGetProperty(field, out var value))
-                {
-                    writer.WritePropertyName(field);
-                    value.WriteTo(writer);
-                }
-            }
-        }
-
-        writer.WriteEndObject();
-    }
-
-    private static void WriteTimes(Utf8JsonWriter writer, long startedAt, long? endedAt)
-    {
-        writer.WriteString("startedAt", DateTimeOffset.FromUnixTimeMilliseconds(startedAt).UtcDateTime);
-        if (endedAt is { } ended)
-        {
-            writer.WriteString("endedAt", DateTimeOffset.FromUnixTimeMilliseconds(ended).UtcDateTime);
-            writer.WriteNumber("durationMs", ended - startedAt);
-        }
-        else
-        {
-            writer.WriteNull("endedAt");
-            writer.WriteNull("durationMs");
-        }
     }
 
     private static void WriteNullableString(Utf8JsonWriter writer, string name, string? value)

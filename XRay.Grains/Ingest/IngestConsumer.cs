@@ -26,52 +26,70 @@ public sealed partial class IngestConsumer(
         await using var consumer = log.Subscribe(settings.GroupId);
         progress.Resume(await log.GetCommittedOffsetsAsync(settings.GroupId, stoppingToken).ConfigureAwait(false));
 
-        while (!stoppingToken.IsCancellationRequested)
+        // Batches are applied while the next is read and parsed; commits stay in batch order, so an
+        // offset is never committed past a batch that is not yet durable.
+        var inFlight = new Queue<Task>();
+        var committed = Task.CompletedTask;
+        try
         {
-            IReadOnlyList<IngestRecord> records;
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                records = await consumer.PollAsync(settings.MaxBatchSize, settings.PollWait, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
+                var records = await consumer.PollAsync(settings.MaxBatchSize, settings.PollWait, stoppingToken).ConfigureAwait(false);
+                if (records.Count == 0)
+                {
+                    continue;
+                }
+
+                var applied = ApplyUntilDoneAsync(Parse(records), records.Count, stoppingToken);
+                committed = CommitInOrderAsync(consumer, committed, applied, records, stoppingToken);
+                inFlight.Enqueue(committed);
+                while (inFlight.Count >= settings.MaxBatchesInFlight || (inFlight.Count > 0 && inFlight.Peek().IsCompleted))
+                {
+                    await inFlight.Dequeue().ConfigureAwait(false);
+                }
+
+                if (settings.PauseBetweenBatches > TimeSpan.Zero)
+                {
+                    await Task.Delay(settings.PauseBetweenBatches, time, stoppingToken).ConfigureAwait(false);
+                }
             }
 
-            if (records.Count == 0)
-            {
-                continue;
-            }
-
-            await ApplyUntilDoneAsync(consumer, records, settings, stoppingToken).ConfigureAwait(false);
-            if (settings.PauseBetweenBatches > TimeSpan.Zero)
-            {
-                await Task.Delay(settings.PauseBetweenBatches, time, stoppingToken).ConfigureAwait(false);
-            }
+            await Task.WhenAll(inFlight).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Uncommitted batches are redelivered after restart.
         }
     }
 
-    private async Task ApplyUntilDoneAsync(IIngestConsumer consumer, IReadOnlyList<IngestRecord> records, IngestConsumerOptions settings, CancellationToken stoppingToken)
+    private async Task CommitInOrderAsync(IIngestConsumer consumer, Task previous, Task applied, IReadOnlyList<IngestRecord> records, CancellationToken stoppingToken)
     {
-        var delay = settings.RetryDelay;
-        var events = Parse(records);
+        await previous.ConfigureAwait(false);
+        await applied.ConfigureAwait(false);
+        await RetryUntilDoneAsync(() => consumer.CommitAsync(records, stoppingToken).AsTask(), records.Count, stoppingToken).ConfigureAwait(false);
+        progress.Applied(records);
+    }
+
+    private Task ApplyUntilDoneAsync(List<IngestEvent> events, int recordCount, CancellationToken stoppingToken) =>
+        RetryUntilDoneAsync(
+            () => Task.WhenAll(events.GroupBy(e => e.TraceId, StringComparer.Ordinal).Select(trace => grains.GetGrain<ITraceGrain>(trace.Key).Apply([.. trace]))),
+            recordCount,
+            stoppingToken);
+
+    /// <summary>A batch is never skipped: its writes and its commit are retried with backoff until they succeed or the silo stops.</summary>
+    private async Task RetryUntilDoneAsync(Func<Task> attempt, int recordCount, CancellationToken stoppingToken)
+    {
+        var delay = options.Value.RetryDelay;
         while (true)
         {
             try
             {
-                await Task.WhenAll(events.GroupBy(e => e.TraceId, StringComparer.Ordinal)
-                    .Select(trace => grains.GetGrain<ITraceGrain>(trace.Key).Apply([.. trace]))).ConfigureAwait(false);
-                await consumer.CommitAsync(records, stoppingToken).ConfigureAwait(false);
-                progress.Applied(records);
+                await attempt().ConfigureAwait(false);
                 return;
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                throw; // uncommitted: the batch is redelivered after restart
-            }
-            catch (Exception ex)
-            {
-                LogBatchFailed(logger, ex, records.Count, delay);
+                LogBatchFailed(logger, ex, recordCount, delay);
                 await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
@@ -104,7 +122,7 @@ public sealed partial class IngestConsumer(
         return events;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Applying a batch of {Count} records failed; retrying in {Delay}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Applying or committing a batch of {Count} records failed; retrying in {Delay}")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Skipping unreadable record at partition {Partition} offset {Offset}: {Reason}")]

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using XRay.Grains.Ids;
+using XRay.Grains.Traces;
 
 namespace XRay.Grains.Ingest;
 
@@ -169,8 +170,12 @@ public static class IngestEventParser
             StartedAt = startedAt,
             EndedAt = endedAt,
             Error = error,
-            Document = keepPayloads ? e.GetRawText() : null,
         };
+        if (keepPayloads)
+        {
+            evt = evt with { Document = StepDocument.Render(e, evt) };
+        }
+
         return null;
     }
 

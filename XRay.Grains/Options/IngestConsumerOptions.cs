@@ -12,6 +12,9 @@ public sealed class IngestConsumerOptions
     /// <summary>How long a poll waits for the first record.</summary>
     public TimeSpan PollWait { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Batches applied at once: the next is read and parsed while the previous is written. Commits stay in order.</summary>
+    public int MaxBatchesInFlight { get; set; } = 2;
+
     /// <summary>Pause after each batch, to protect the store under sustained load (the seed's "delay between batches").</summary>
     public TimeSpan PauseBetweenBatches { get; set; } = TimeSpan.Zero;
 

@@ -18,6 +18,11 @@ public sealed class IngestConsumerOptionsValidator : IValidateOptions<IngestCons
             failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.MaxBatchSize)} must be between 1 and 10000.");
         }
 
+        if (options.MaxBatchesInFlight is < 1 or > 16)
+        {
+            failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.MaxBatchesInFlight)} must be between 1 and 16.");
+        }
+
         if (options.PollWait <= TimeSpan.Zero || options.RetryDelay <= TimeSpan.Zero)
         {
             failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.PollWait)} and {nameof(IngestConsumerOptions.RetryDelay)} must be positive.");

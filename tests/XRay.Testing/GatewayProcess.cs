@@ -30,6 +30,9 @@ public sealed class GatewayProcess : IAsyncDisposable
             ["Orleans:GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Auth:SigningKey"] = SigningKeyBase64,
             ["Logging:LogLevel:Default"] = "Warning",
+            // Suites sign up hundreds of users from one address; RateLimitTests check the limits themselves.
+            ["RateLimits:AuthBurst"] = "100000",
+            ["RateLimits:SdkBurst"] = "100000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {

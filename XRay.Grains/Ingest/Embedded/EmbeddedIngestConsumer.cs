@@ -30,8 +30,8 @@ internal sealed class EmbeddedIngestConsumer : IIngestConsumer
             // Taken before reading, so a commit landing between the read and the wait still wakes us.
             var signal = _log.DurableSignal;
             var records = ReadAvailable(maxRecords);
-            var remaining = maxWait - _log.TimeProvider.GetElapsedTime(started);
-            if (records.Count > 0 || remaining <= TimeSpan.Zero)
+            var remaining = Remaining(maxWait, _log.TimeProvider.GetElapsedTime(started));
+            if (records.Count > 0 || remaining == TimeSpan.Zero)
             {
                 return records;
             }
@@ -42,6 +42,11 @@ internal sealed class EmbeddedIngestConsumer : IIngestConsumer
 
     public ValueTask CommitAsync(IReadOnlyList<IngestRecord> records, CancellationToken cancellationToken = default)
     {
+        if (records.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
         var offsets = new long[_cursors.Length];
         foreach (var record in records)
         {
@@ -59,6 +64,18 @@ internal sealed class EmbeddedIngestConsumer : IIngestConsumer
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>What is left of <paramref name="maxWait"/>, as a timeout <see cref="Task.WaitAsync(TimeSpan)"/> accepts.</summary>
+    private static TimeSpan Remaining(TimeSpan maxWait, TimeSpan elapsed)
+    {
+        if (maxWait == Timeout.InfiniteTimeSpan)
+        {
+            return maxWait;
+        }
+
+        var remaining = maxWait - elapsed;
+        return remaining <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Min(remaining.TotalMilliseconds, int.MaxValue));
     }
 
     /// <summary>Reads what is durable, starting with a different partition each time so none starves.</summary>

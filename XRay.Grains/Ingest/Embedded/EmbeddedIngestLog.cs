@@ -29,9 +29,23 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
         var directory = Path.GetFullPath(_options.Directory);
         _offsets = new GroupOffsetStore(Path.Combine(directory, OffsetsDirectory), _options.Partitions);
         _partitions = new LogPartition[_options.Partitions];
-        for (var p = 0; p < _partitions.Length; p++)
+        try
         {
-            _partitions[p] = new LogPartition(p, Path.Combine(directory, $"partition-{p}"), _options.SegmentBytes, logger, SignalDurable);
+            for (var p = 0; p < _partitions.Length; p++)
+            {
+                _partitions[p] = new LogPartition(p, Path.Combine(directory, $"partition-{p}"), _options.SegmentBytes, logger, SignalDurable);
+            }
+        }
+        catch
+        {
+            // Stop the writer threads of the partitions already open, or they would outlive the failed start.
+            foreach (var partition in _partitions.Where(p => p is not null))
+            {
+                partition.Dispose();
+            }
+
+            _offsets.Dispose();
+            throw;
         }
 
         LogOpened(logger, directory, _partitions.Length, _partitions.Sum(p => p.Durable.EndOffset - p.StartOffset));
@@ -115,6 +129,7 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
     /// <summary>Persists a group's offsets, then deletes the segments no group needs any more.</summary>
     internal async ValueTask CommitAsync(string group, long[] offsets, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         await _offsets.CommitAsync(group, offsets, cancellationToken).ConfigureAwait(false);
         foreach (var partition in _partitions)
         {

@@ -1,19 +1,15 @@
-using System.Text.Json;
-
 namespace XRay.Grains.Ingest.Embedded;
 
 /// <summary>
-/// The committed offsets of every consumer group, one file per group (<c>offsets/{group}.json</c>), replaced
-/// atomically: written to a temporary file, fsync'd, renamed over the old one, directory fsync'd.
+/// The committed offsets of every consumer group, one file per group (<c>offsets/{group}.offsets</c>, see
+/// <see cref="OffsetsFile"/>), and in memory for reclamation and lag.
 /// </summary>
 internal sealed class GroupOffsetStore : IDisposable
 {
-    private const string Extension = ".json";
-    private const string PartitionsProperty = "partitions";
-
     private readonly string _directory;
     private readonly int _partitions;
     private readonly Dictionary<string, long[]> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
@@ -22,9 +18,14 @@ internal sealed class GroupOffsetStore : IDisposable
         _directory = directory;
         _partitions = partitions;
         Directory.CreateDirectory(directory);
-        foreach (var path in Directory.EnumerateFiles(directory, "*" + Extension))
+        foreach (var path in Directory.EnumerateFiles(directory, "*" + OffsetsFile.Extension))
         {
-            _groups[Path.GetFileNameWithoutExtension(path)] = Read(path);
+            var (sequence, stored) = OffsetsFile.Read(path);
+            var group = Path.GetFileNameWithoutExtension(path);
+            var offsets = new long[partitions];
+            Array.Copy(stored, offsets, Math.Min(stored.Length, partitions));
+            _groups[group] = offsets;
+            _sequences[group] = sequence;
         }
     }
 
@@ -79,7 +80,17 @@ internal sealed class GroupOffsetStore : IDisposable
                 merged[p] = Math.Max(merged[p], offsets[p]);
             }
 
-            Write(Path.Combine(_directory, group + Extension), merged);
+            var path = Path.Combine(_directory, group + OffsetsFile.Extension);
+            if (_sequences.TryGetValue(group, out var sequence))
+            {
+                OffsetsFile.Write(path, sequence + 1, merged);
+            }
+            else
+            {
+                OffsetsFile.Create(path, merged);
+            }
+
+            _sequences[group] = sequence + 1;
             lock (_lock)
             {
                 _groups[group] = merged;
@@ -92,45 +103,4 @@ internal sealed class GroupOffsetStore : IDisposable
     }
 
     public void Dispose() => _writeGate.Dispose();
-
-    private void Write(string path, long[] offsets)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteStartArray(PartitionsProperty);
-            foreach (var offset in offsets)
-            {
-                json.WriteNumberValue(offset);
-            }
-
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
-        var temporary = path + ".tmp";
-        using (var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write))
-        {
-            RandomAccess.Write(handle, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), 0);
-            RandomAccess.FlushToDisk(handle);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-        DirectorySync.Flush(_directory);
-    }
-
-    private long[] Read(string path)
-    {
-        var offsets = new long[_partitions];
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-        var stored = document.RootElement.GetProperty(PartitionsProperty);
-        var count = Math.Min(stored.GetArrayLength(), _partitions);
-        for (var p = 0; p < count; p++)
-        {
-            offsets[p] = stored[p].GetInt64();
-        }
-
-        return offsets;
-    }
 }

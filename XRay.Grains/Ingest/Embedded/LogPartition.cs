@@ -35,7 +35,12 @@ internal sealed partial class LogPartition : IDisposable
         _logger = logger;
         _onDurable = onDurable;
 
-        Directory.CreateDirectory(directory);
+        if (!Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory);
+            DirectorySync.Flush(Path.GetDirectoryName(directory)!);
+        }
+
         var segments = LogSegment.List(directory);
         if (segments.Count == 0)
         {

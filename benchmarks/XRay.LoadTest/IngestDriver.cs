@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace XRay.LoadTest;
+
+/// <summary>What the clients saw: events ACKed (202) in total and inside the measured window, and ACK latencies.</summary>
+internal sealed class IngestTally
+{
+    private long _ackedTotal;
+    private long _ackedInWindow;
+    private long _requests;
+    private long _retried;
+    private long _failed;
+    private long _bytes;
+
+    public Latencies Ack { get; } = new();
+
+    public long AckedTotal => Interlocked.Read(ref _ackedTotal);
+
+    public long AckedInWindow => Interlocked.Read(ref _ackedInWindow);
+
+    public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>429/503 answers, each retried after <c>Retry-After</c>.</summary>
+    public long Retried => Interlocked.Read(ref _retried);
+
+    public long Failed => Interlocked.Read(ref _failed);
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    public void Acked(IngestBatch batch, bool inWindow, long latencyTicks)
+    {
+        Interlocked.Add(ref _ackedTotal, batch.Events);
+        Interlocked.Increment(ref _requests);
+        Interlocked.Add(ref _bytes, batch.Body.Length);
+        if (inWindow)
+        {
+            Interlocked.Add(ref _ackedInWindow, batch.Events);
+            Ack.Add(latencyTicks);
+        }
+    }
+
+    public void Retry() => Interlocked.Increment(ref _retried);
+
+    public void Fail() => Interlocked.Increment(ref _failed);
+}
+
+/// <summary>
+/// The clients: each sends one batch at a time. Closed loop by default (next batch right after the ACK, which
+/// finds the maximum rate); with a target rate, open loop: batches are due on a fixed schedule and latency
+/// counts from when a batch was due, so a stalled server is not hidden by clients that waited (coordinated omission).
+/// </summary>
+internal sealed class IngestDriver(HttpClient http, string projectId, string apiKey, LoadOptions options, QueryabilityProbe? probe)
+{
+    public IngestTally Tally { get; } = new();
+
+    /// <summary>Runs warm-up plus the measured window; returns when every client has stopped.</summary>
+    public Task RunAsync(long startTicks) =>
+        Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, startTicks))));
+
+    private async Task ClientAsync(int client, long startTicks)
+    {
+        var events = new PipelineEvents(projectId, seed: client);
+        var windowStart = startTicks + Ticks(options.Warmup);
+        var end = windowStart + Ticks(options.Duration);
+        var interval = options.Rate is { } rate ? Ticks(TimeSpan.FromSeconds(options.Batch * options.Clients / rate)) : 0;
+
+        // Spread the clients' schedules over one interval so they do not fire in lockstep.
+        var due = startTicks + (interval * client / options.Clients);
+        while (true)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (interval > 0 && due > now)
+            {
+                await Task.Delay(Stopwatch.GetElapsedTime(now, due));
+            }
+
+            var sent = interval > 0 ? due : Stopwatch.GetTimestamp();
+            if (sent >= end)
+            {
+                return;
+            }
+
+            due += interval;
+            var batch = events.Next(options.Batch);
+            if (await SendAsync(batch))
+            {
+                var acked = Stopwatch.GetTimestamp();
+                Tally.Acked(batch, sent >= windowStart, acked - sent);
+                probe?.Watch(batch.Completed, acked);
+            }
+        }
+    }
+
+    /// <summary>POSTs a batch until it is ACKed; 429/503 are retried as the SDK does. False when it failed for good.</summary>
+    private async Task<bool> SendAsync(IngestBatch batch)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/ingest");
+            request.Headers.Add("x-api-key", apiKey);
+            request.Content = new ByteArrayContent(batch.Body);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await http.SendAsync(request);
+            if (response.StatusCode == HttpStatusCode.Accepted)
+            {
+                return true;
+            }
+
+            if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable))
+            {
+                Tally.Fail();
+                await Console.Error.WriteLineAsync($"ingest answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                return false;
+            }
+
+            Tally.Retry();
+            await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromMilliseconds(100));
+        }
+
+        Tally.Fail();
+        return false;
+    }
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text;
+
+namespace XRay.LoadTest;
+
+/// <summary>Prints a run's figures as compact text, or as a Markdown table for docs/benchmarks.md.</summary>
+internal static class Report
+{
+    public static string Machine() =>
+        $"{Environment.ProcessorCount} cores, load average before the run {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, .NET {Environment.Version}";
+
+    public static string Ingest(IngestResult r, string machine)
+    {
+        var o = r.Options;
+        var rows = new List<(string Metric, string Value, string Target)>
+        {
+            ("events/s ACKed (202)", $"{N(r.AckedPerSecond)} ({N(r.Tally.AckedInWindow)} events in {o.Duration.TotalSeconds:0} s, avg event {r.AverageEventBytes:0} B)", "—"),
+            ("ACK latency p50 / p99", $"{Ms(r.Tally.Ack.Percentile(50))} / {Ms(r.Tally.Ack.Percentile(99))}", o.Rate is null ? "—" : "p99 ≤ 10 ms at half the max rate"),
+            ("events/s sustained end to end (written to the store during the window)", Rate(r.WrittenPerSecondInWindow), "goal 100,000, floor 25,000"),
+            ("events/s whole run (first send until the store holds every ACKed event)", Rate(r.EndToEndPerSecond)
+                + (r.DrainAfterLoad is { } d ? $"; store complete {d.TotalSeconds:0.0} s after load stopped, max lag {N(r.MaxLag)} events" : string.Empty), "—"),
+            ("time-to-queryable p50 / p99", $"{Ms(r.Queryable.Percentile(50))} / {Ms(r.Queryable.Percentile(99))} ({r.Queryable.Count} traces, {r.QueryableTimedOut} timed out)", "p99 ≤ 2 s"),
+        };
+        if (r.Baseline is { } b)
+        {
+            rows.Add(("raw-store ceiling (same statements, in-process)", $"{N(b.EventsPerSecond)} events/s = {N(b.RowsPerSecond)} rows/s ({N(b.Events)} events)", "—"));
+            rows.Add(("ratio sustained end to end / raw store", r.WrittenPerSecondInWindow is { } e ? (e / b.EventsPerSecond).ToString("0.00", CultureInfo.InvariantCulture) : "n/a", "goal ≥ 0.5"));
+        }
+
+        var load = o.Load;
+        rows.Add(("CPU used during load", $"gateway {r.GatewayCpu.TotalSeconds:0.0} s ({r.GatewayCpu.TotalSeconds / load.TotalSeconds:0.00} cores), load tool {r.ToolCpu.TotalSeconds:0.0} s ({r.ToolCpu.TotalSeconds / load.TotalSeconds:0.00} cores)", "—"));
+        rows.Add(("requests / retried (429, 503) / failed", $"{N(r.Tally.Requests)} / {r.Tally.Retried} / {r.Tally.Failed}", "—"));
+        var title = $"ingest: {o.Clients} clients × {o.Batch} events/batch, {(o.Rate is { } rate ? $"open loop at {N(rate)} events/s" : "closed loop")}, {o.Warmup.TotalSeconds:0} s warm-up + {o.Duration.TotalSeconds:0} s";
+        return Format(o, title, machine, rows);
+    }
+
+    public static string Query(QueryResult r, string machine)
+    {
+        var rows = new List<(string Metric, string Value, string Target)>
+        {
+            ("project size", $"{N(r.Steps)} steps in ~{N(r.Traces)} traces (seeded straight into SQLite in {r.SeedTime.TotalSeconds:0} s; the 1,000-step trace via the API)", "—"),
+            ("GET trace with 1,000 steps p50 / p99", $"{Ms(r.Trace.Percentile(50))} / {Ms(r.Trace.Percentile(99))}", "p50 ≤ 20 ms"),
+            ("GET first page of 50 traces p50 / p99", $"{Ms(r.FirstPage.Percentile(50))} / {Ms(r.FirstPage.Percentile(99))}", "p50 ≤ 20 ms"),
+            ("GET next page of 50 by cursor p50 / p99", $"{Ms(r.CursorPages.Percentile(50))} / {Ms(r.CursorPages.Percentile(99))}", "p50 ≤ 20 ms"),
+        };
+        return Format(r.Options, $"query: {r.Options.Requests} sequential requests each after 10 warm-up", machine, rows);
+    }
+
+    public static string Format(LoadOptions o, string title, string machine, IReadOnlyList<(string Metric, string Value, string Target)> rows)
+    {
+        var text = new StringBuilder();
+        if (o.Markdown)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"`XRay.LoadTest {o.CommandLine}` — {title}; {machine}").AppendLine();
+            text.AppendLine("| metric | result | target |").AppendLine("|---|---|---|");
+            foreach (var (metric, value, target) in rows)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {metric} | {value} | {target} |");
+            }
+
+            return text.ToString();
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"{title}; {machine}");
+        var width = rows.Max(r => r.Metric.Length);
+        foreach (var (metric, value, _) in rows)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {metric.PadRight(width)}  {value}");
+        }
+
+        return text.ToString();
+    }
+
+    public static string N(double value) => double.IsNaN(value) ? "n/a" : value.ToString("#,0", CultureInfo.InvariantCulture);
+
+    public static string Ms(double value) => double.IsNaN(value) ? "n/a" : $"{value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture)} ms";
+
+    private static string Rate(double? perSecond) => perSecond is { } v ? $"{N(v)} events/s" : "n/a (needs --spawn or --db)";
+}

@@ -1,0 +1,203 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using XRay.Grains.Ingest;
+using XRay.Grains.Ingest.Embedded;
+using XRay.Grains.Options;
+
+namespace XRay.Grains.Tests.Ingest;
+
+/// <summary>The contract, plus what only an on-disk log has: torn tails, segments, reclamation.</summary>
+public sealed class EmbeddedIngestLogTests : IngestLogContractTests
+{
+    private readonly TempDirectory _directory = new();
+
+    private EmbeddedIngestLogOptions Options { get; } = new();
+
+    private string SegmentDirectory => Path.Combine(_directory.Path, "partition-0");
+
+    protected override IIngestLog CreateLog() => Open(Options, TimeProvider.System);
+
+    private EmbeddedIngestLog Open(EmbeddedIngestLogOptions options, TimeProvider timeProvider)
+    {
+        options.Directory = _directory.Path;
+        return new EmbeddedIngestLog(Microsoft.Extensions.Options.Options.Create(options), NullLogger<EmbeddedIngestLog>.Instance, timeProvider);
+    }
+
+    protected override ValueTask DisposeStorageAsync()
+    {
+        _directory.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x64, 0, 0, 0, 1, 2, 3, 4, 5, 6 })] // a header promising 100 bytes, then 2
+    [InlineData(new byte[] { 0x05, 0, 0, 0, 0xDE, 0xAD, 0xBE, 0xEF, 1, 2, 3, 4, 5 })] // whole frame, wrong checksum
+    [InlineData(new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 })] // zeros, as a file system may leave
+    [InlineData(new byte[] { 0x42, 0x42, 0x42 })] // not even a header
+    public async Task A_torn_tail_is_cut_at_start_up_and_the_log_stays_appendable(byte[] tail)
+    {
+        Options.Partitions = 1;
+        var log = OpenLog();
+        await log.AppendAsync(Records(Enumerable.Range(0, 10)), Ct);
+        log = await ReopenAsync(log);
+        var segment = Directory.GetFiles(SegmentDirectory, "*.log").Single();
+        var intactLength = new FileInfo(segment).Length;
+        await File.AppendAllBytesAsync(segment, tail, Ct);
+
+        log = await ReopenAsync(log);
+
+        Assert.Equal(intactLength, new FileInfo(segment).Length);
+        await log.AppendAsync(Records([10]), Ct);
+        log = await ReopenAsync(log);
+        await using var consumer = log.Subscribe(Group);
+        var records = await PollAsync(consumer, 11);
+        Assert.Equal(Enumerable.Range(0, 11), records.Select(Number));
+        Assert.Equal(Enumerable.Range(0, 11).Select(n => (long)n), records.Select(r => r.Offset));
+    }
+
+    [Fact]
+    public async Task Segments_roll_and_only_segments_every_group_consumed_are_reclaimed()
+    {
+        Options.Partitions = 1;
+        Options.SegmentBytes = EmbeddedIngestLogOptionsValidator.MinSegmentBytes;
+        var log = OpenLog();
+        await using var slow = log.Subscribe("slow");
+        await using var fast = log.Subscribe("fast");
+        for (var n = 0; n < 100; n++)
+        {
+            await log.AppendAsync(Records([n]), Ct);
+        }
+
+        var segmentsBefore = SegmentBases();
+        Assert.True(segmentsBefore.Count > 10, $"expected many segments, got {segmentsBefore.Count}");
+
+        await fast.CommitAsync((await PollAsync(fast, 100)).Take(80).ToList(), Ct);
+        Assert.Equal(segmentsBefore, SegmentBases());
+
+        await slow.CommitAsync((await PollAsync(slow, 100)).Take(50).ToList(), Ct);
+        var kept = SegmentBases();
+        Assert.True(kept[0] <= 50 && (kept.Count == 1 || kept[1] > 50), $"kept segments {string.Join(',', kept)}");
+        Assert.Equal(segmentsBefore.SkipWhile(b => b < kept[0]), kept);
+
+        log = await ReopenAsync(log);
+        await using var resumed = log.Subscribe("slow");
+        Assert.Equal(Enumerable.Range(50, 50), (await PollAsync(resumed, 50)).Select(Number));
+    }
+
+    [Fact]
+    public async Task A_cancelled_append_is_either_durable_or_absent_never_torn()
+    {
+        var log = OpenLog();
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 200).Select(async n =>
+        {
+            using var cancellation = new CancellationTokenSource();
+            var append = log.AppendAsync(Records([n]), cancellation.Token).AsTask();
+            if (n % 2 == 0)
+            {
+                await cancellation.CancelAsync();
+            }
+
+            try
+            {
+                await append;
+                return (Number: n, Written: true);
+            }
+            catch (OperationCanceledException)
+            {
+                return (Number: n, Written: false);
+            }
+        }));
+
+        log = await ReopenAsync(log);
+        await using var consumer = log.Subscribe(Group);
+        var written = outcomes.Where(o => o.Written).Select(o => o.Number).Order().ToList();
+        Assert.Equal(written, (await PollAsync(consumer, written.Count)).Select(Number).Order());
+        Assert.Empty(await consumer.PollAsync(1000, TimeSpan.Zero, Ct));
+    }
+
+    [Fact]
+    public async Task A_commit_torn_by_a_crash_falls_back_to_the_previous_commit()
+    {
+        var log = await TenRecordsCommittedAsync(3, 7); // sequence 1 in the second slot, sequence 2 in the first
+        log = await ReopenAsync(log);
+        Assert.Equal([7L], await log.GetCommittedOffsetsAsync(Group, Ct));
+        await using (var stream = File.OpenWrite(Path.Combine(_directory.Path, "offsets", Group + ".offsets")))
+        {
+            await stream.WriteAsync(new byte[] { 0xFF, 0xFF, 0xFF }.AsMemory(), Ct); // tear the newest slot
+        }
+
+        log = await ReopenAsync(log);
+        Assert.Equal([3L], await log.GetCommittedOffsetsAsync(Group, Ct));
+        await using var resumed = log.Subscribe(Group);
+        Assert.Equal(Enumerable.Range(3, 7), (await PollAsync(resumed, 7)).Select(Number));
+    }
+
+    [Fact]
+    public async Task A_group_committed_past_a_lost_tail_still_reads_new_records()
+    {
+        var log = await TenRecordsCommittedAsync(10);
+        await ((EmbeddedIngestLog)log).DisposeAsync();
+        Directory.Delete(SegmentDirectory, recursive: true); // the data is gone, the offsets file is not
+        log = await ReopenAsync(log);
+        await using var resumed = log.Subscribe(Group);
+        await log.AppendAsync(Records([100, 101]), Ct);
+
+        Assert.Equal([100, 101], (await PollAsync(resumed, 2)).Select(Number));
+    }
+
+    [Fact]
+    public async Task Poll_gives_up_when_the_clock_passes_max_wait()
+    {
+        var clock = new FakeTimeProvider();
+        var log = Open(Options, clock);
+        await using var consumer = log.Subscribe(Group);
+        var poll = consumer.PollAsync(1000, TimeSpan.FromSeconds(5), Ct).AsTask();
+        Assert.False(poll.IsCompleted);
+
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Empty(await poll.WaitAsync(Patience, Ct));
+        await log.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Poll_can_wait_without_a_limit()
+    {
+        var log = OpenLog();
+        await using var consumer = log.Subscribe(Group);
+        var poll = consumer.PollAsync(1000, Timeout.InfiniteTimeSpan, Ct).AsTask();
+        Assert.False(poll.IsCompleted);
+
+        await log.AppendAsync(Records([1]), Ct);
+
+        Assert.Equal([1], (await poll.WaitAsync(Patience, Ct)).Select(Number));
+    }
+
+    [Fact]
+    public async Task A_record_over_the_size_limit_is_refused()
+    {
+        Options.MaxRecordBytes = 100;
+        var log = OpenLog();
+        await Assert.ThrowsAsync<ArgumentException>(async () => await log.AppendAsync(Records([1]), Ct));
+    }
+
+    /// <summary>A one-partition log holding records 0-9; the group commits the first <paramref name="commits"/>, in turn.</summary>
+    private async Task<IIngestLog> TenRecordsCommittedAsync(params int[] commits)
+    {
+        Options.Partitions = 1;
+        var log = OpenLog();
+        await log.AppendAsync(Records(Enumerable.Range(0, 10)), Ct);
+        await using var consumer = log.Subscribe(Group);
+        var records = await PollAsync(consumer, 10);
+        foreach (var count in commits)
+        {
+            await consumer.CommitAsync(records.Take(count).ToList(), Ct);
+        }
+
+        return log;
+    }
+
+    private List<long> SegmentBases()
+        => [.. Directory.GetFiles(SegmentDirectory, "*.log").Select(p => long.Parse(Path.GetFileNameWithoutExtension(p), System.Globalization.CultureInfo.InvariantCulture)).Order()];
+}
