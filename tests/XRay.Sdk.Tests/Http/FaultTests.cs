@@ -142,4 +142,22 @@ public sealed class FaultTests : IAsyncLifetime
         Assert.True(arrived.Count(n => n < lost.Max()) <= 2, $"arrived {string.Join(',', arrived)}; lost {string.Join(',', lost)}");
         Assert.Equal(60, arrived.Skip(arrived.Count - 1).Single());
     }
+
+    [Fact]
+    public async Task Flush_and_dispose_return_within_their_budget_while_the_gateway_hangs()
+    {
+        var options = TestTracers.Options(_proxy.BaseAddress);
+        options.RequestTimeout = TimeSpan.FromMinutes(5); // an attempt would outlive the budget
+        options.ShutdownTimeout = TimeSpan.FromMilliseconds(300);
+        _proxy.Inject(Fault.Hang);
+        var tracer = new XRayTracer(options);
+        Record(tracer, traces: 1, steps: 3);
+
+        var flushed = await tracer.FlushAsync(TimeSpan.FromMilliseconds(300)).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        await tracer.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+
+        Assert.False(flushed);
+        Assert.Equal(0, tracer.Stats.EventsSent);
+        Assert.True(tracer.Stats.EventsSpooled > 0, "what was not sent stays spooled for the next tracer");
+    }
 }
