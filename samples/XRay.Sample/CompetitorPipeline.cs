@@ -49,14 +49,15 @@ public sealed class CompetitorPipeline(IReadOnlyList<Product> catalog)
             reasoning: "the dominant category rules out accessories that merely mention the product",
             dataIds: [trace.DataId(removed)]);
 
-        // 4. rank: rating weighted by review volume; the reasons for the order go to a data blob
-        return trace.Capture("rank", () =>
-        {
-            var ranked = kept.Select(p => new { product = p, score = p.Rating * Math.Log10(p.Reviews) })
-                .OrderByDescending(x => x.score).ToList();
-            trace.DataText(string.Join('\n', ranked.Select((x, i) => $"{i + 1}. {x.product.Title}: {x.score:F2} = {x.product.Rating} × log10({x.product.Reviews})")));
-            return ranked.FirstOrDefault()?.product;
-        }, kind: "rank", input: new { count = kept.Count });
+        // 4. rank: rating weighted by review volume; the reason for every position goes to a data blob
+        using var rank = trace.BeginStep("rank", kind: "rank", input: new { count = kept.Count });
+        var ranked = kept.Select(p => new { product = p, score = p.Rating * Math.Log10(p.Reviews) })
+            .OrderByDescending(x => x.score).ToList();
+        rank.AddDataId(trace.DataText(string.Join('\n', ranked.Select((x, i) =>
+            $"{i + 1}. {x.product.Title}: {x.score:F2} = rating {x.product.Rating} × log10({x.product.Reviews} reviews)"))));
+        rank.Output = ranked.Select(x => new { x.product.Asin, score = Math.Round(x.score, 2) }).ToArray();
+        rank.Reasoning = "rating weighted by log10(review count): many good reviews beat a few perfect ones";
+        return ranked.FirstOrDefault()?.product;
     }
 
     private static string Why(Product p, string? category) =>
