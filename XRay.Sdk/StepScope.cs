@@ -9,47 +9,59 @@ namespace XRay.Sdk;
 public sealed class StepScope : IDisposable
 {
     private readonly Trace _trace;
-    private readonly string _name;
-    private readonly string? _kind;
-    private readonly object? _input;
-    private readonly DateTime _startedAt;
+    private readonly PendingEvent _event; // filled in place: the scope adds one small object to the event it records
     private List<Guid>? _dataIds;
-    private Exception? _exception;
     private int _ended;
 
-    internal StepScope(Trace trace, string name, string? kind, object? input)
+    internal StepScope(Trace trace, PendingEvent pending)
     {
         _trace = trace;
-        _name = name;
-        _kind = kind;
-        _input = input;
-        StepNumber = trace.NextStepNumber();
-        _startedAt = trace.Now();
+        _event = pending;
     }
 
     /// <summary>The step's number within its trace, taken when it began.</summary>
-    public int StepNumber { get; }
+    public int StepNumber => _event.StepNumber;
 
     /// <summary>What the step produced.</summary>
-    public object? Output { get; set; }
+    public object? Output
+    {
+        get => _event.Output;
+        set => _event.Output = value;
+    }
 
     /// <summary>What the step considered.</summary>
-    public object? Candidates { get; set; }
+    public object? Candidates
+    {
+        get => _event.Candidates;
+        set => _event.Candidates = value;
+    }
 
     /// <summary>The filters applied and what each removed.</summary>
-    public object? Filters { get; set; }
+    public object? Filters
+    {
+        get => _event.Filters;
+        set => _event.Filters = value;
+    }
 
     /// <summary>Why the step decided what it decided.</summary>
-    public string? Reasoning { get; set; }
+    public string? Reasoning
+    {
+        get => _event.Reasoning;
+        set => _event.Reasoning = value;
+    }
 
     /// <summary>Anything else, as a JSON object.</summary>
-    public object? Metadata { get; set; }
+    public object? Metadata
+    {
+        get => _event.Metadata;
+        set => _event.Metadata = value;
+    }
 
     /// <summary>Adds the id of a data blob (from <see cref="Trace.DataId(object)"/>) this step refers to.</summary>
     public void AddDataId(Guid dataId) => (_dataIds ??= []).Add(dataId);
 
     /// <summary>Marks the step as failed; it is recorded as an <c>error</c> step when disposed.</summary>
-    public void Fail(Exception exception) => _exception = exception;
+    public void Fail(Exception exception) => _event.Exception = exception;
 
     /// <summary>Records the step with its duration. Only the first call records.</summary>
     public void Dispose()
@@ -59,25 +71,11 @@ public sealed class StepScope : IDisposable
             return;
         }
 
-        var endedAt = _trace.EndOf(_startedAt);
-        _trace.Post(new PendingEvent
-        {
-            Type = _exception is null ? EventType.Step : EventType.Error,
-            Timestamp = endedAt,
-            TraceId = _trace.TraceId,
-            StepNumber = StepNumber,
-            Name = _name,
-            Kind = _kind,
-            Input = _input,
-            Output = Output,
-            Candidates = Candidates,
-            Filters = Filters,
-            Reasoning = Reasoning,
-            Metadata = Metadata,
-            DataIds = _dataIds,
-            StartedAt = _startedAt,
-            EndedAt = endedAt,
-            Exception = _exception,
-        });
+        var endedAt = _trace.EndOf(_event.StartedAt);
+        _event.Type = _event.Exception is null ? EventType.Step : EventType.Error;
+        _event.Timestamp = endedAt;
+        _event.EndedAt = endedAt;
+        _event.DataIds = _dataIds;
+        _trace.Post(_event);
     }
 }

@@ -93,7 +93,16 @@ public sealed partial class Trace
     /// <param name="kind">Its kind: <c>llm</c>, <c>search</c>, <c>filter</c>, <c>rank</c>, ...</param>
     /// <param name="input">What went in.</param>
     public StepScope BeginStep(string name, string? kind = null, object? input = null) =>
-        new(this, name, kind, input);
+        new(this, new PendingEvent
+        {
+            Type = EventType.Step,
+            TraceId = TraceId,
+            StepNumber = NextStepNumber(),
+            Name = name,
+            Kind = kind,
+            Input = input,
+            StartedAt = Now(),
+        });
 
     /// <summary>Records a step that failed with <paramref name="exception"/>.</summary>
     /// <param name="name">What the step is.</param>
