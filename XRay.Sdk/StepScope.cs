@@ -11,7 +11,7 @@ public sealed class StepScope : IDisposable
     private readonly Trace _trace;
     private readonly PendingEvent _event; // filled in place: the scope adds one small object to the event it records
     private List<Guid>? _dataIds;
-    private int _ended;
+    private bool _ended;
 
     internal StepScope(Trace trace, PendingEvent pending)
     {
@@ -63,14 +63,15 @@ public sealed class StepScope : IDisposable
     /// <summary>Marks the step as failed; it is recorded as an <c>error</c> step when disposed.</summary>
     public void Fail(Exception exception) => _event.Exception = exception;
 
-    /// <summary>Records the step with its duration. Only the first call records.</summary>
+    /// <summary>Records the step with its duration. Only the first call records (a scope belongs to one flow of code).</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _ended, 1) != 0)
+        if (_ended)
         {
             return;
         }
 
+        _ended = true;
         var endedAt = _trace.EndOf(_event.StartedAt);
         _event.Type = _event.Exception is null ? EventType.Step : EventType.Error;
         _event.Timestamp = endedAt;

@@ -1,7 +1,7 @@
 namespace XRay.Sdk;
 
 /// <summary>A snapshot of what an <see cref="XRayTracer"/> has done since it started.</summary>
-/// <param name="EventsRecorded">Events handed to the tracer (steps, errors, trace starts and ends).</param>
+/// <param name="EventsRecorded">Events handed to the tracer (steps, errors, trace starts and ends), counted once a worker takes them or they are dropped.</param>
 /// <param name="EventsSpooled">Events written to the spool (disk or memory) on their way to the gateway.</param>
 /// <param name="EventsSent">Events the gateway accepted.</param>
 /// <param name="EventsDropped">

@@ -68,12 +68,7 @@ internal sealed class EventPipeline : IAsyncDisposable
     {
         if (!_stopped && _workers.TryPost(e))
         {
-            if (e.Type != EventType.Blob)
-            {
-                Counters.EventRecorded();
-            }
-
-            return;
+            return; // counted as recorded by the worker that takes it: one shared counter less on this path
         }
 
         if (e.Type == EventType.Blob)
@@ -143,6 +138,7 @@ internal sealed class EventPipeline : IAsyncDisposable
             return;
         }
 
+        Counters.EventRecorded();
         byte[] json;
         try
         {
