@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace XRay.Sdk.Http;
 
 /// <summary>The <c>202</c> body of <c>POST /api/v1/ingest</c>.</summary>
-internal sealed record IngestResponse(int Accepted, IReadOnlyList<IngestRejection>? Rejected);
+internal sealed record IngestResponse(int? Accepted, IReadOnlyList<IngestRejection>? Rejected);
 
 /// <summary>One event the gateway would not accept, and why.</summary>
 internal sealed record IngestRejection(int Index, string? EventId, string? Reason);
