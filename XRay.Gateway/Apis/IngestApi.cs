@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using XRay.Gateway.Auth;
 using XRay.Gateway.Hosting;
 using XRay.Gateway.Options;
+using XRay.Gateway.Traces;
 using XRay.Grains.Ingest;
 
 namespace XRay.Gateway.Apis;
@@ -38,9 +39,16 @@ public static partial class IngestApi
     public sealed record IngestResponse(int Accepted, IReadOnlyList<Rejection> Rejected);
 
     public static async Task<Results<Accepted<IngestResponse>, ProblemHttpResult>> IngestAsync(
-        HttpRequest request, ClaimsPrincipal caller, IIngestLog log, IOptions<IngestOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal caller, IIngestLog log, IngestBackpressure backpressure, IOptions<IngestOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var limits = options.Value;
+        if (await backpressure.CheckAsync(cancellationToken) is (true, var backlog))
+        {
+            request.HttpContext.Response.Headers.RetryAfter = "1";
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Ingest is catching up",
+                detail: $"{backlog} acknowledged events are waiting to be applied; retry this batch shortly.");
+        }
+
         using var document = await JsonDocument.ParseAsync(request.Body, default, cancellationToken);
         var root = document.RootElement;
         if (EnvelopeProblem(root, limits) is { } problem)

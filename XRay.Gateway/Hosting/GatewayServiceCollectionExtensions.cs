@@ -5,10 +5,12 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using XRay.Gateway.Auth;
+using XRay.Gateway.Blobs.Hosting;
 using XRay.Gateway.Options;
 using XRay.Gateway.Problems;
 using XRay.Gateway.Traces;
 using XRay.Grains.Hosting;
+using XRay.Grains.Options;
 
 namespace XRay.Gateway.Hosting;
 
@@ -29,6 +31,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddXRayAuth();
         services.AddXRayIngest();
         services.AddXRayRateLimits();
+        services.AddXRayBlobs();
         builder.AddEmbeddedSilo();
         return builder;
     }
@@ -39,16 +42,16 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<IngestOptions>().BindConfiguration("Ingest").ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
         services.TryAddSingleton<ReadFence>();
+        services.TryAddSingleton<IngestBackpressure>();
         services.AddXRayEmbeddedIngestLog();
-        services.AddOptions<XRay.Grains.Options.EmbeddedIngestLogOptions>()
-            .Configure<IOptions<XRay.Grains.Options.SqliteStoreOptions>>((log, storage) =>
+        services.AddOptions<EmbeddedIngestLogOptions>().Configure<IOptions<SqliteStoreOptions>>((log, storage) =>
+        {
+            // The log lives in the data directory unless configured elsewhere.
+            if (log.Directory == new EmbeddedIngestLogOptions().Directory)
             {
-                // The log lives in the data directory unless configured elsewhere.
-                if (log.Directory == new XRay.Grains.Options.EmbeddedIngestLogOptions().Directory)
-                {
-                    log.Directory = Path.Combine(storage.Value.DataDirectory, "ingest-log");
-                }
-            });
+                log.Directory = Path.Combine(storage.Value.DataDirectory, "ingest-log");
+            }
+        });
         services.AddXRayIngestConsumer();
         return services;
     }

@@ -12,6 +12,15 @@ public sealed class IngestOptions
     /// <summary>Largest single event (its JSON); larger is rejected on its own.</summary>
     public int MaxEventBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Backpressure: when the events acknowledged but not yet applied would take longer than this to apply at
+    /// the consumer's recent rate, ingest answers 429 with <c>Retry-After</c>, keeping time-to-queryable bounded.
+    /// </summary>
+    public TimeSpan MaxApplyLag { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A backlog below this many records never triggers backpressure (bursts are absorbed).</summary>
+    public long MinBacklogRecords { get; set; } = 5000;
+
     /// <summary>How long <c>GET /api/v1/traces/:id</c> waits for acknowledged events to be applied before answering.</summary>
     public TimeSpan ReadFenceTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -8,11 +8,51 @@ namespace XRay.Grains.Ingest;
 /// </summary>
 public sealed class IngestProgress
 {
+    private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(2);
     private readonly ConcurrentDictionary<int, long> _next = new();
+    private readonly Queue<(long Timestamp, long Records)> _samples = new();
+    private readonly TimeProvider _time;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _recordsApplied;
 
+    public IngestProgress(TimeProvider time) => _time = time;
+
     public long RecordsApplied => Interlocked.Read(ref _recordsApplied);
+
+    /// <summary>
+    /// Records applied per second over the last two seconds. While a backlog exists the consumer is busy
+    /// the whole window, so this is then its real throughput.
+    /// </summary>
+    public double RecentRate
+    {
+        get
+        {
+            lock (_samples)
+            {
+                var now = _time.GetTimestamp();
+                Trim(now);
+                if (_samples.Count == 0)
+                {
+                    return 0;
+                }
+
+                var (since, records) = _samples.Peek();
+                return (RecordsApplied - records) / Math.Max(_time.GetElapsedTime(since, now).TotalSeconds, 0.1);
+            }
+        }
+    }
+
+    /// <summary>Records acknowledged (below <paramref name="endOffsets"/>) but not yet applied.</summary>
+    public long Backlog(IReadOnlyList<long> endOffsets)
+    {
+        long backlog = 0;
+        for (var partition = 0; partition < endOffsets.Count; partition++)
+        {
+            backlog += Math.Max(0, endOffsets[partition] - NextOffset(partition));
+        }
+
+        return backlog;
+    }
 
     /// <summary>The offset after the last applied record of a partition (0 when none).</summary>
     public long NextOffset(int partition) => _next.TryGetValue(partition, out var next) ? next : 0;
@@ -36,7 +76,14 @@ public sealed class IngestProgress
             _next.AddOrUpdate(record.Partition, record.Offset + 1, (_, current) => Math.Max(current, record.Offset + 1));
         }
 
-        Interlocked.Add(ref _recordsApplied, records.Count);
+        var total = Interlocked.Add(ref _recordsApplied, records.Count);
+        lock (_samples)
+        {
+            var now = _time.GetTimestamp();
+            _samples.Enqueue((now, total - records.Count));
+            Trim(now);
+        }
+
         Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
@@ -61,6 +108,14 @@ public sealed class IngestProgress
             {
                 return false;
             }
+        }
+    }
+
+    private void Trim(long now)
+    {
+        while (_samples.Count > 1 && _time.GetElapsedTime(_samples.Peek().Timestamp, now) > RateWindow)
+        {
+            _samples.Dequeue();
         }
     }
 }

@@ -8,7 +8,7 @@ public interface ITraceStore
 {
     /// <summary>
     /// Writes a batch durably in one transaction: traces upserted (merged), steps and data inserted with
-    /// existing ids ignored, and the step counts of touched traces refreshed.
+    /// existing ids ignored, and each trace's step count raised by its newly inserted steps.
     /// </summary>
     Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default);
 

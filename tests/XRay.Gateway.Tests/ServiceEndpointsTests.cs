@@ -23,6 +23,12 @@ public sealed class ServiceEndpointsTests(GatewayFixture fixture)
     [InlineData("/api/v1/projects/{projectId}/keys", "get")]
     [InlineData("/api/v1/projects/{projectId}/keys/{keyId}", "delete")]
     [InlineData("/api/v1/projects/{projectId}/members", "post")]
+    [InlineData("/api/v1/projects/{projectId}/members", "get")]
+    [InlineData("/api/v1/ingest", "post")]
+    [InlineData("/api/v1/projects/{projectId}/traces", "get")]
+    [InlineData("/api/v1/traces/{traceId}", "get")]
+    [InlineData("/api/v1/presign", "post")]
+    [InlineData("/api/v1/traces/{traceId}/data/{dataId}", "get")]
     public async Task OpenApi_document_describes_every_endpoint(string path, string method)
     {
         using var response = await fixture.Client.GetAsync("openapi/v1.json");

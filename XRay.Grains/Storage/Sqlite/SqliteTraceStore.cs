@@ -19,9 +19,9 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore
 
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await SqliteTraceWrites.UpsertTracesAsync(connection, batch.Traces, cancellationToken).ConfigureAwait(false);
-        await SqliteTraceWrites.InsertStepsAsync(connection, batch.Steps, cancellationToken).ConfigureAwait(false);
+        var inserted = await SqliteTraceWrites.InsertStepsAsync(connection, batch.Steps, cancellationToken).ConfigureAwait(false);
         await SqliteTraceWrites.InsertDataAsync(connection, batch.Data, cancellationToken).ConfigureAwait(false);
-        await SqliteTraceWrites.RefreshStepCountsAsync(connection, batch.Steps.Select(s => s.TraceId).Distinct(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+        await SqliteTraceWrites.AddStepCountsAsync(connection, inserted, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -35,11 +35,13 @@ internal static class SqliteTraceWrites
         }
     }
 
-    public static async Task InsertStepsAsync(SqliteConnection connection, IReadOnlyList<StepRecord> steps, CancellationToken cancellationToken)
+    /// <summary>Inserts steps, ignoring known ids; returns how many were new, per trace.</summary>
+    public static async Task<Dictionary<string, int>> InsertStepsAsync(SqliteConnection connection, IReadOnlyList<StepRecord> steps, CancellationToken cancellationToken)
     {
+        var inserted = new Dictionary<string, int>(StringComparer.Ordinal);
         if (steps.Count == 0)
         {
-            return;
+            return inserted;
         }
 
         await using var command = connection.CreateCommand();
@@ -52,8 +54,13 @@ internal static class SqliteTraceWrites
         foreach (var s in steps)
         {
             Set(p, s.StepId, s.TraceId, s.TraceId[..24], s.StepNumber, s.Name, s.Kind, s.Status, s.StartedAt, s.EndedAt, s.Document);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0)
+            {
+                inserted[s.TraceId] = inserted.GetValueOrDefault(s.TraceId) + 1;
+            }
         }
+
+        return inserted;
     }
 
     public static async Task InsertDataAsync(SqliteConnection connection, IReadOnlyList<DataRecord> data, CancellationToken cancellationToken)
@@ -77,14 +84,15 @@ internal static class SqliteTraceWrites
         }
     }
 
-    public static async Task RefreshStepCountsAsync(SqliteConnection connection, IEnumerable<string> traceIds, CancellationToken cancellationToken)
+    /// <summary>Adds the newly inserted steps to their traces' counts: O(1) per trace, however long the trace.</summary>
+    public static async Task AddStepCountsAsync(SqliteConnection connection, Dictionary<string, int> inserted, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE traces SET stepCount = (SELECT COUNT(*) FROM steps WHERE traceId = $id) WHERE traceId = $id";
-        var id = command.Parameters.Add("$id", SqliteType.Text);
-        foreach (var traceId in traceIds)
+        command.CommandText = "UPDATE traces SET stepCount = stepCount + $added WHERE traceId = $id";
+        var p = Parameters(command, "$added", "$id");
+        foreach (var (traceId, added) in inserted)
         {
-            id.Value = traceId;
+            Set(p, added, traceId);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }

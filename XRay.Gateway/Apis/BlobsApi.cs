@@ -1,0 +1,159 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using XRay.Gateway.Auth;
+using XRay.Gateway.Blobs;
+using XRay.Gateway.Blobs.Local;
+using XRay.Gateway.Blobs.Options;
+using XRay.Gateway.Hosting;
+using XRay.Gateway.Problems;
+using XRay.Grains.Accounts;
+using XRay.Grains.Ids;
+using XRay.Grains.Ingest;
+using XRay.Grains.Storage;
+
+namespace XRay.Gateway.Apis;
+
+/// <summary>Data blobs: signed upload URLs for SDKs, signed download URLs for members.</summary>
+public static partial class BlobsApi
+{
+    public static IEndpointRouteBuilder MapBlobsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").WithTags("Blobs");
+        api.MapPost("/presign", PresignAsync).WithName("PresignUpload").WithSummary("Get a signed URL to upload one data blob.")
+            .RequireAuthorization(GatewayPolicies.ApiKey).WithSmallBody().RequireRateLimiting(RateLimiting.SdkPolicy);
+        api.MapGet("/traces/{traceId}/data/{dataId}", GetDownloadAsync).WithName("GetDataDownload").WithSummary("Get a blob's metadata and a short-lived download URL.")
+            .RequireAuthorization();
+        if (app.ServiceProvider.GetRequiredService<IOptions<BlobStoreOptions>>().Value.Provider == BlobProvider.Local)
+        {
+            app.MapLocalBlobRoutes();
+        }
+
+        return app;
+    }
+
+    public sealed record PresignRequest(string? TraceId, string? DataId, string? ContentType, long? Size, string? Sha256);
+
+    public sealed record PresignResponse(Uri Url, string Method, IReadOnlyDictionary<string, string> Headers, DateTimeOffset ExpiresAt);
+
+    public sealed record DownloadResponse(string DataId, string TraceId, Uri Url, string Method, DateTimeOffset ExpiresAt, string ContentType, long Size, string? Sha256, bool Arrived);
+
+    public static async Task<Results<Ok<PresignResponse>, ValidationProblem, ProblemHttpResult>> PresignAsync(
+        PresignRequest request, ClaimsPrincipal caller, HttpContext context, IBlobStore store, IIngestLog log,
+        IOptions<BlobStoreOptions> options, TimeProvider time, ILoggerFactory loggers)
+    {
+        var limits = options.Value;
+        var validation = new Validation();
+        if (!BlobKey.TryCreate(request.TraceId, request.DataId, out var key))
+        {
+            CheckIds(validation, request.TraceId, request.DataId);
+        }
+
+        CheckContentType(validation, request.ContentType);
+        if (request.Size is not > 0)
+        {
+            validation.Add("size", "'size' must be a positive number of bytes.");
+        }
+
+        if (request.Sha256 is not null && (request.Sha256.Length != 64 || !request.Sha256.All(char.IsAsciiHexDigit)))
+        {
+            validation.Add("sha256", "'sha256' must be 64 hexadecimal digits.");
+        }
+
+        if (!validation.IsValid)
+        {
+            return validation.ToProblem();
+        }
+
+        if (key.ProjectId != caller.KeyProjectId())
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Trace of another project",
+                detail: "The trace id names a project other than the API key's; a key can only write to its own project.");
+        }
+
+        if (request.Size > limits.MaxBlobBytes)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Blob too large",
+                detail: $"'size' exceeds the limit of {limits.MaxBlobBytes} bytes per blob.");
+        }
+
+        var now = time.GetUtcNow();
+        var upload = await store.PresignUploadAsync(key, request.ContentType!, request.Size!.Value, now + limits.UrlLifetime, context.RequestAborted);
+        try
+        {
+            // Answer only once the metadata is durable: a URL we hand out always has its data row coming.
+            var record = DataEvent.For(key, request.ContentType!, request.Size.Value, request.Sha256?.ToLowerInvariant(), now).ToRecord();
+            await log.AppendAsync([record], context.RequestAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.AppendFailed(loggers.CreateLogger(typeof(BlobsApi)), e, key.Value);
+            context.Response.Headers.RetryAfter = "1";
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Ingest log unavailable", detail: "The blob's metadata could not be recorded; retry shortly.");
+        }
+
+        return TypedResults.Ok(new PresignResponse(Absolute(context, upload.Url), upload.Method, upload.Headers, upload.ExpiresAt));
+    }
+
+    public static async Task<Results<Ok<DownloadResponse>, ValidationProblem, ProblemHttpResult>> GetDownloadAsync(
+        string traceId, string dataId, ClaimsPrincipal user, HttpContext context, ProjectAccess access, ITraceStore traces,
+        IBlobStore store, IOptions<BlobStoreOptions> options, TimeProvider time)
+    {
+        if (!BlobKey.TryCreate(traceId, dataId, out var key))
+        {
+            return CheckIds(new Validation(), traceId, dataId).ToProblem();
+        }
+
+        if (await access.CheckAsync(key.ProjectId, user.UserId(), ProjectRole.Member) is { } denied)
+        {
+            return denied;
+        }
+
+        var data = await traces.FindDataAsync(key.TraceId, key.DataId, context.RequestAborted);
+        if (data is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Data not found", detail: $"Trace '{traceId}' has no data blob '{dataId}' (yet).");
+        }
+
+        var download = await store.PresignDownloadAsync(key, data.ContentType, time.GetUtcNow() + options.Value.UrlLifetime, context.RequestAborted);
+        var arrived = await store.GetSizeAsync(key, context.RequestAborted) is not null;
+        return TypedResults.Ok(new DownloadResponse(data.DataId, data.TraceId, Absolute(context, download.Url), download.Method, download.ExpiresAt, data.ContentType, data.Size, data.Sha256, arrived));
+    }
+
+    private static Validation CheckIds(Validation validation, string? traceId, string? dataId)
+    {
+        if (!TraceIds.TryParse(traceId, out _))
+        {
+            validation.Add("traceId", "'traceId' must be {projectId}-{uuid}: 24 lowercase hex digits, a dash, and a uuid.");
+        }
+
+        if (dataId is null || !TraceIds.IsUuid(dataId))
+        {
+            validation.Add("dataId", "'dataId' must be a uuid (8-4-4-4-12 hex digits).");
+        }
+
+        return validation;
+    }
+
+    private static void CheckContentType(Validation validation, string? contentType)
+    {
+        validation.Required("contentType", contentType, 200);
+        if (!string.IsNullOrWhiteSpace(contentType)
+            && (!MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType.Value?.Contains('/', StringComparison.Ordinal) != true
+                || contentType.Any(char.IsControl)))
+        {
+            validation.Add("contentType", "'contentType' must be a media type such as 'application/json'.");
+        }
+    }
+
+    /// <summary>The local store signs relative URLs; they point at the gateway the client reached.</summary>
+    private static Uri Absolute(HttpContext context, Uri url) =>
+        url.IsAbsoluteUri ? url : new Uri(new Uri($"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}/"), url);
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Error, Message = "Could not append the data event of blob {Key} to the ingest log")]
+        public static partial void AppendFailed(ILogger logger, Exception exception, string key);
+    }
+}
