@@ -56,22 +56,32 @@ public sealed class RealGatewayTests(RealGatewayFixture fixture)
         }
 
         Trace trace;
-        Guid dataId;
+        Guid json, text, bytes;
         await using (var tracer = new XRayTracer(fixture.Options()))
         {
             trace = tracer.CreateTrace("with-data");
-            dataId = trace.DataId(new[] { new { asin = "B1", score = 0.9 } });
-            trace.Step("search", dataIds: [dataId]);
+            json = trace.DataId(new[] { new { asin = "B1", score = 0.9 } });
+            text = trace.DataText("Pick the competitor of: laptop stand");
+            bytes = trace.DataBytes([0, 1, 2, 255]);
+            trace.Step("search", dataIds: [json, text, bytes]);
             trace.Success();
             Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
-            Assert.Equal(1, tracer.Stats.BlobsSent);
+            Assert.Equal(3, tracer.Stats.BlobsSent);
         }
 
+        var stored = await fixture.GetTraceAsync(trace.TraceId);
+        Assert.Equal(3, stored!.Value.GetProperty("data").GetArrayLength());
+        Assert.Equal("B1", JsonDocument.Parse(await DownloadAsync(trace, json)).RootElement[0].GetProperty("asin").GetString());
+        Assert.Equal("Pick the competitor of: laptop stand", System.Text.Encoding.UTF8.GetString(await DownloadAsync(trace, text)));
+        Assert.Equal([0, 1, 2, 255], await DownloadAsync(trace, bytes));
+    }
+
+    private async Task<byte[]> DownloadAsync(Trace trace, Guid dataId)
+    {
         using var link = await fixture.Client.SendAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/traces/{trace.TraceId}/data/{dataId}", fixture.Project.Owner.Token));
         await XRayApi.EnsureAsync(link, System.Net.HttpStatusCode.OK);
         var url = (await link.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("url").GetString()!;
-        var blob = JsonDocument.Parse(await fixture.Client.GetStringAsync(new Uri(fixture.Gateway.BaseAddress, url))).RootElement;
-        Assert.Equal("B1", blob[0].GetProperty("asin").GetString());
+        return await fixture.Client.GetByteArrayAsync(new Uri(fixture.Gateway.BaseAddress, url));
     }
 
     [Fact]
