@@ -5,7 +5,8 @@ namespace XRay.Sdk.Processing;
 
 /// <summary>
 /// Background workers that take recorded items off the lock-free queue and process them (serialize,
-/// batch, spool), so the caller's thread only ever enqueues.
+/// batch, spool), so the caller's thread only ever enqueues. Workers are dedicated background threads,
+/// as OpenTelemetry's exporter thread is: a busy SDK never occupies the application's thread pool.
 /// </summary>
 internal sealed class WorkerPool<T> : IAsyncDisposable
     where T : class
@@ -15,7 +16,7 @@ internal sealed class WorkerPool<T> : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task[] _workers;
+    private readonly Task[] _exited;
     private int _sleeping;
     private int _signaled;
     private int _busy;
@@ -25,10 +26,12 @@ internal sealed class WorkerPool<T> : IAsyncDisposable
         _queue = new BoundedQueue<T>(capacity);
         _process = process;
         _logger = logger;
-        _workers = new Task[workers];
+        _exited = new Task[workers];
         for (var i = 0; i < workers; i++)
         {
-            _workers[i] = Task.Run(RunAsync);
+            var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _exited[i] = exited.Task;
+            new Thread(() => Run(exited)) { IsBackground = true, Name = $"XRay.Sdk worker {i + 1}" }.Start();
         }
     }
 
@@ -80,35 +83,42 @@ internal sealed class WorkerPool<T> : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_workers).ConfigureAwait(false);
+        await Task.WhenAll(_exited).ConfigureAwait(false);
         _stop.Dispose();
         // _wake is left undisposed on purpose: a late Release from another thread must not throw,
         // and a SemaphoreSlim whose wait handle was never asked for holds no OS resource.
     }
 
-    private async Task RunAsync()
+    private void Run(TaskCompletionSource exited)
     {
-        while (!_stop.IsCancellationRequested)
+        try
         {
-            Drain();
-            Interlocked.Increment(ref _sleeping);
-            try
+            while (!_stop.IsCancellationRequested)
             {
-                if (_queue.Count == 0)
+                Drain();
+                Interlocked.Increment(ref _sleeping);
+                try
                 {
-                    await _wake.WaitAsync(_stop.Token).ConfigureAwait(false);
+                    if (_queue.Count == 0)
+                    {
+                        _wake.Wait(_stop.Token);
+                    }
                 }
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _sleeping);
-            }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _sleeping);
+                }
 
-            Volatile.Write(ref _signaled, 0);
+                Volatile.Write(ref _signaled, 0);
+            }
+        }
+        finally
+        {
+            exited.TrySetResult();
         }
     }
 
