@@ -141,9 +141,9 @@ public static partial class BlobsApi
         validation.Required("contentType", contentType, 200);
         if (!string.IsNullOrWhiteSpace(contentType)
             && (!MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType.Value?.Contains('/', StringComparison.Ordinal) != true
-                || contentType.Any(char.IsControl)))
+                || contentType.Any(c => c is < ' ' or > '~')))
         {
-            validation.Add("contentType", "'contentType' must be a media type such as 'application/json'.");
+            validation.Add("contentType", "'contentType' must be a media type such as 'application/json', in printable ASCII.");
         }
     }
 

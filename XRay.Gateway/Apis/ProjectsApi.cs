@@ -48,7 +48,7 @@ public static class ProjectsApi
     }
 
     public static async Task<Results<Created<ProjectResponse>, ValidationProblem>> CreateProjectAsync(
-        CreateProjectRequest request, ClaimsPrincipal user, IAccountStore store, TimeProvider time, CancellationToken cancellationToken)
+        CreateProjectRequest request, ClaimsPrincipal user, IAccountStore store, IGrainFactory grains, TimeProvider time, CancellationToken cancellationToken)
     {
         var validation = new Validation().Required("name", request.Name, 100);
         if (!validation.IsValid)
@@ -59,6 +59,7 @@ public static class ProjectsApi
         var now = time.GetUtcNow();
         var project = new ProjectRecord(ObjectIds.NewId(now), request.Name!.Trim(), user.UserId(), now);
         await store.InsertProjectAsync(project, cancellationToken);
+        await grains.GetGrain<IMembershipGrain>(project.ProjectId).Invalidate(); // in case the id was probed before it existed
         return TypedResults.Created($"/api/v1/projects/{project.ProjectId}", new ProjectResponse(project.ProjectId, project.Name));
     }
 

@@ -73,7 +73,7 @@ public static class TracesApi
         });
     }
 
-    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetTraceAsync(
+    public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> GetTraceAsync(
         string traceId, ClaimsPrincipal user, ProjectAccess access, ITraceStore store, ReadFence fence, CancellationToken cancellationToken)
     {
         if (!TraceIds.TryParse(traceId, out var projectId))
@@ -93,9 +93,10 @@ public static class TracesApi
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Trace not found", detail: $"No trace '{traceId}' has been received.");
         }
 
-        var steps = await store.GetStepsAsync(traceId, cancellationToken);
         var data = await store.GetDataAsync(traceId, cancellationToken);
-        return (FileContentHttpResult)TraceJson.ToResult(writer => TraceJson.WriteTrace(writer, trace, steps, data));
+        return TypedResults.Stream(
+            body => TraceJson.WriteTraceAsync(body, trace, store.ReadStepsAsync(traceId, cancellationToken), data, cancellationToken),
+            "application/json");
     }
 
     private static TraceQuery Parse(ListTracesQuery query, Validation validation)

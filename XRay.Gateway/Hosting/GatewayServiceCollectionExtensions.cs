@@ -28,11 +28,11 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddXRaySqliteStore();
+        builder.AddEmbeddedSilo(); // before the consumer: hosted services start in order and stop in reverse
         services.AddXRayAuth();
         services.AddXRayIngest();
         services.AddXRayRateLimits();
         services.AddXRayBlobs();
-        builder.AddEmbeddedSilo();
         return builder;
     }
 
@@ -56,6 +56,8 @@ public static class GatewayServiceCollectionExtensions
         return services;
     }
 
+    private const string CallerScheme = "Caller";
+
     public static IServiceCollection AddXRayAuth(this IServiceCollection services)
     {
         services.AddOptions<AuthOptions>().BindConfiguration("Auth").ValidateOnStart();
@@ -65,7 +67,11 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<TokenIssuer>();
         services.TryAddSingleton<ProjectAccess>();
 
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+        // The default scheme picks by header, so authentication (and the rate limiter after it) sees SDK callers
+        // by their key and users by their token; each endpoint's policy still names the scheme it accepts.
+        services.AddAuthentication(CallerScheme)
+            .AddPolicyScheme(CallerScheme, "API key or bearer token", o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) ? ApiKeyAuthenticationHandler.SchemeName : JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)

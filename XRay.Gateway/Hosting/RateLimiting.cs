@@ -28,9 +28,12 @@ public static class RateLimiting
             limiter.AddPolicy(SdkPolicy, context =>
             {
                 var limits = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
-                // Partition by the key's hash: the secret itself never becomes a dictionary key.
-                var key = context.Request.Headers[ApiKeyAuthenticationHandler.HeaderName].ToString();
-                return RateLimitPartition.GetTokenBucketLimiter(ApiKeys.HasValidShape(key) ? ApiKeys.Hash(key) : "invalid", _ => Bucket(limits.SdkRequestsPerSecond, limits.SdkBurst));
+                // Partition by the authenticated key id (the limiter runs after authentication): the secret never
+                // becomes a dictionary key, and repeating the header cannot move a request to another bucket.
+                // Requests without a valid key share their client address's bucket, so spraying random keys is limited too.
+                var partition = context.User.FindFirst(ApiKeyAuthenticationHandler.KeyClaim)?.Value
+                    ?? "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+                return RateLimitPartition.GetTokenBucketLimiter(partition, _ => Bucket(limits.SdkRequestsPerSecond, limits.SdkBurst));
             });
             limiter.AddPolicy(AuthPolicy, context =>
             {

@@ -18,17 +18,33 @@ public static class TraceJson
         writer.WriteEndObject();
     }
 
-    public static void WriteTrace(Utf8JsonWriter writer, TraceRecord trace, IReadOnlyList<StepRecord> steps, IReadOnlyList<DataRecord> data)
+    /// <summary>
+    /// Streams a trace to the response as its steps are read, flushing every 64 KiB: memory stays flat
+    /// however many steps the trace holds.
+    /// </summary>
+    public static async Task WriteTraceAsync(Stream body, TraceRecord trace, IAsyncEnumerable<StepRecord> steps, IReadOnlyList<DataRecord> data, CancellationToken cancellationToken)
     {
+        await using var writer = new Utf8JsonWriter(body);
         writer.WriteStartObject();
         WriteTraceFields(writer, trace);
         writer.WriteStartArray("steps");
-        foreach (var step in steps)
+        await foreach (var step in steps.WithCancellation(cancellationToken))
         {
             writer.WriteRawValue(step.Document, skipInputValidation: true); // rendered at write time (StepDocument)
+            if (writer.BytesPending > 64 * 1024)
+            {
+                await writer.FlushAsync(cancellationToken);
+            }
         }
 
         writer.WriteEndArray();
+        WriteData(writer, data);
+        writer.WriteEndObject();
+        await writer.FlushAsync(cancellationToken);
+    }
+
+    private static void WriteData(Utf8JsonWriter writer, IReadOnlyList<DataRecord> data)
+    {
         writer.WriteStartArray("data");
         foreach (var blob in data)
         {
@@ -46,7 +62,6 @@ public static class TraceJson
         }
 
         writer.WriteEndArray();
-        writer.WriteEndObject();
     }
 
     /// <summary>Runs a writer into a pooled buffer and returns the bytes as an <c>application/json</c> result.</summary>

@@ -10,7 +10,7 @@ public interface ITraceGrain : IGrainWithStringKey
 {
     Task Apply(IReadOnlyList<IngestEvent> events);
 
-    /// <summary>The live summary: status and distinct steps applied so far by this activation and its predecessors.</summary>
+    /// <summary>The live summary held by this activation: status, and the step events and all events it applied (not those of earlier activations).</summary>
     Task<TraceSummary> GetSummary();
 }
 

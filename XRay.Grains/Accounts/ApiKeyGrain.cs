@@ -7,7 +7,23 @@ public sealed class ApiKeyGrain(IAccountStore store) : Grain, IApiKeyGrain
 {
     private Task<ApiKeyIdentity?>? _cached;
 
-    public Task<ApiKeyIdentity?> Resolve() => _cached ??= LoadAsync();
+    public async Task<ApiKeyIdentity?> Resolve()
+    {
+        // A failed read is never kept: the next call asks the store again.
+        if (_cached is { IsCompleted: true, IsCompletedSuccessfully: false })
+        {
+            _cached = null;
+        }
+
+        var identity = await (_cached ??= LoadAsync()).ConfigureAwait(true);
+        if (identity is null)
+        {
+            // Unknown keys are not worth an activation: a spray of random keys must not pile them up.
+            DeactivateOnIdle();
+        }
+
+        return identity;
+    }
 
     public Task Invalidate()
     {
@@ -17,16 +33,7 @@ public sealed class ApiKeyGrain(IAccountStore store) : Grain, IApiKeyGrain
 
     private async Task<ApiKeyIdentity?> LoadAsync()
     {
-        try
-        {
-            var key = await store.FindApiKeyByHashAsync(this.GetPrimaryKeyString()).ConfigureAwait(true);
-            return key is null || key.RevokedAt is not null ? null : new ApiKeyIdentity(key.ProjectId, key.KeyId);
-        }
-        catch
-        {
-            // A failed read must not be cached: the next call tries the store again.
-            _cached = null;
-            throw;
-        }
+        var key = await store.FindApiKeyByHashAsync(this.GetPrimaryKeyString()).ConfigureAwait(true);
+        return key is null || key.RevokedAt is not null ? null : new ApiKeyIdentity(key.ProjectId, key.KeyId);
     }
 }

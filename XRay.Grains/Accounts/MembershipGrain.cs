@@ -10,6 +10,14 @@ public sealed class MembershipGrain(IAccountStore store, TimeProvider time) : Gr
     public async Task<ProjectRole?> GetRole(string userId)
     {
         var members = await LoadAsync().ConfigureAwait(true);
+        if (members.Count == 0)
+        {
+            // No such project (yet): keep nothing cached, so probing ids costs no memory and a project
+            // created right after is seen at once.
+            _members = null;
+            DeactivateOnIdle();
+        }
+
         return members.TryGetValue(userId, out var role) ? role : null;
     }
 
@@ -33,19 +41,20 @@ public sealed class MembershipGrain(IAccountStore store, TimeProvider time) : Gr
         return Task.CompletedTask;
     }
 
-    private Task<Dictionary<string, ProjectRole>> LoadAsync() => _members ??= ReadAsync();
+    private Task<Dictionary<string, ProjectRole>> LoadAsync()
+    {
+        // A failed read is never kept: the next call asks the store again.
+        if (_members is { IsCompleted: true, IsCompletedSuccessfully: false })
+        {
+            _members = null;
+        }
+
+        return _members ??= ReadAsync();
+    }
 
     private async Task<Dictionary<string, ProjectRole>> ReadAsync()
     {
-        try
-        {
-            var members = await store.ListMembersAsync(this.GetPrimaryKeyString()).ConfigureAwait(true);
-            return members.ToDictionary(m => m.UserId, m => m.Role, StringComparer.Ordinal);
-        }
-        catch
-        {
-            _members = null;
-            throw;
-        }
+        var members = await store.ListMembersAsync(this.GetPrimaryKeyString()).ConfigureAwait(true);
+        return members.ToDictionary(m => m.UserId, m => m.Role, StringComparer.Ordinal);
     }
 }

@@ -37,7 +37,10 @@ public interface IIngestLog
     ValueTask<IReadOnlyList<long>> GetCommittedOffsetsAsync(string group, CancellationToken cancellationToken = default);
 }
 
-/// <summary>One consumer of a consumer group. Not thread-safe: one loop polls and commits.</summary>
+/// <summary>
+/// One consumer of a consumer group. One loop polls; <see cref="CommitAsync"/> may run concurrently with a
+/// poll (the silo commits a batch while reading the next), but commits never run concurrently with each other.
+/// </summary>
 public interface IIngestConsumer : IAsyncDisposable
 {
     /// <summary>

@@ -113,8 +113,9 @@ public sealed partial class IngestConsumer(
                     LogPoisonRecord(logger, record.Partition, record.Offset, error);
                 }
             }
-            catch (JsonException ex)
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
             {
+                // The gateway validated it; a record that still fails is corrupt. Skipping it must not stop the silo.
                 LogPoisonRecord(logger, record.Partition, record.Offset, ex.Message);
             }
         }

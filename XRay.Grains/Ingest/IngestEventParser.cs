@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using XRay.Grains.Ids;
@@ -40,8 +41,41 @@ public static class IngestEventParser
             return false;
         }
 
+        if (!HasValidText(element))
+        {
+            error = "The event holds a string that is not valid UTF-16 (a lone surrogate escape such as \\ud800).";
+            return false;
+        }
+
         error = Check(element, requiredProjectId, allowData, keepPayloads, out value) ?? string.Empty;
         return error.Length == 0;
+    }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _scratch;
+
+    /// <summary>
+    /// JSON syntax allows escaped lone surrogates, but nothing downstream can write them back out: copying the
+    /// event once through a writer finds them here, so such an event is rejected instead of acknowledged.
+    /// </summary>
+    private static bool HasValidText(JsonElement element)
+    {
+        var scratch = _scratch ??= new ArrayBufferWriter<byte>(4096);
+        scratch.ResetWrittenCount();
+        try
+        {
+            using var writer = new Utf8JsonWriter(scratch);
+            element.WriteTo(writer);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static string? Check(JsonElement e, string? requiredProjectId, bool allowData, bool keepPayloads, out IngestEvent? value)

@@ -20,8 +20,11 @@ public interface ITraceStore
 
     Task<TraceRecord?> GetTraceAsync(string traceId, CancellationToken cancellationToken = default);
 
-    /// <summary>The trace's steps ordered by step number (then start time).</summary>
-    Task<IReadOnlyList<StepRecord>> GetStepsAsync(string traceId, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// The trace's steps ordered by step number (then start time), streamed: a trace of any size is read
+    /// without holding all its steps in memory.
+    /// </summary>
+    IAsyncEnumerable<StepRecord> ReadStepsAsync(string traceId, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<DataRecord>> GetDataAsync(string traceId, CancellationToken cancellationToken = default);
 

@@ -13,12 +13,20 @@ namespace XRay.Grains.Traces;
 public sealed class TraceGrain(TraceStoreWriter writer) : Grain, ITraceGrain
 {
     private readonly HashSet<string> _applied = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _steps = new(StringComparer.Ordinal);
     private string _status = "running";
     private long _eventsApplied;
+    private int _stepEvents;
+
+    private const int MaxRemembered = 10_000;
 
     public async Task Apply(IReadOnlyList<IngestEvent> events)
     {
+        if (_applied.Count > MaxRemembered)
+        {
+            // Bounded memory for endless traces; the store's unique ids keep redelivery harmless without it.
+            _applied.Clear();
+        }
+
         var fresh = events.Where(e => !_applied.Contains(e.EventId)).DistinctBy(e => e.EventId).ToList();
         if (fresh.Count == 0)
         {
@@ -32,7 +40,7 @@ public sealed class TraceGrain(TraceStoreWriter writer) : Grain, ITraceGrain
             _eventsApplied++;
             if (e.StepId is not null)
             {
-                _steps.Add(e.StepId);
+                _stepEvents++;
             }
 
             _status = e.Type switch
@@ -45,5 +53,5 @@ public sealed class TraceGrain(TraceStoreWriter writer) : Grain, ITraceGrain
     }
 
     public Task<TraceSummary> GetSummary() =>
-        Task.FromResult(new TraceSummary(this.GetPrimaryKeyString(), _status, _steps.Count, _eventsApplied));
+        Task.FromResult(new TraceSummary(this.GetPrimaryKeyString(), _status, _stepEvents, _eventsApplied));
 }

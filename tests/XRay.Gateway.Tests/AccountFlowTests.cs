@@ -177,6 +177,26 @@ public sealed class AccountFlowTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Probing_a_project_id_before_it_exists_does_not_lock_its_owner_out()
+    {
+        var prober = await _client.RegisterAndLoginAsync();
+        var owner = await _client.RegisterAndLoginAsync();
+        var first = await _client.CreateProjectWithKeyAsync(owner);
+        // Ids are ObjectIds: the next one is predictable. Probe a few likely ones, then create the project.
+        var counter = Convert.ToInt64(first.ProjectId[18..], 16);
+        foreach (var next in Enumerable.Range(1, 5))
+        {
+            var guess = first.ProjectId[..18] + (counter + next).ToString("x6");
+            using var probe = await _client.SendAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/projects/{guess}/keys", prober.Token));
+            Assert.Equal(HttpStatusCode.NotFound, probe.StatusCode);
+        }
+
+        var second = await _client.CreateProjectWithKeyAsync(owner);
+        using var keys = await _client.SendAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/projects/{second.ProjectId}/keys", owner.Token));
+        Assert.Equal(HttpStatusCode.OK, keys.StatusCode);
+    }
+
+    [Fact]
     public async Task Adding_an_unregistered_email_or_an_unknown_role_is_refused()
     {
         var owner = await _client.RegisterAndLoginAsync();

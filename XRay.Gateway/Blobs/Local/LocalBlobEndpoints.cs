@@ -71,6 +71,15 @@ public static partial class LocalBlobEndpoints
         }
 
         var path = store.PathOf(blob);
+        if (File.Exists(path))
+        {
+            // Blobs are data from SDKs, never pages of this origin: no inline rendering, no sniffing, no script.
+            var headers = context.Response.Headers;
+            headers.ContentDisposition = "attachment";
+            headers.XContentTypeOptions = "nosniff";
+            headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
+        }
+
         return File.Exists(path)
             ? TypedResults.PhysicalFile(path, context.Request.Query["ct"].ToString(), enableRangeProcessing: true)
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Blob not found", detail: "Nothing was uploaded under this key.");

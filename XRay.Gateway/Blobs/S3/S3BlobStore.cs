@@ -44,6 +44,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     {
         var request = NewRequest(key, HttpVerb.GET, expiresAt);
         request.ResponseHeaderOverrides.ContentType = contentType;
+        request.ResponseHeaderOverrides.ContentDisposition = "attachment"; // data, never a page rendered inline
         var url = await _client.GetPreSignedURLAsync(request).ConfigureAwait(false);
         return new PresignedRequest(new Uri(url), "GET", new Dictionary<string, string>(), expiresAt);
     }
@@ -55,7 +56,8 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             var metadata = await _client.GetObjectMetadataAsync(_options.Bucket, ObjectKey(key), cancellationToken).ConfigureAwait(false);
             return metadata.ContentLength;
         }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        // Without s3:ListBucket, S3 answers 403 rather than 404 for a missing object.
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
         {
             return null;
         }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace XRay.Grains.Storage.Sqlite;
@@ -9,14 +10,8 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore
 
     public async Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
     {
+        // The connection syncs commits fully (SqliteDatabase): the consumer commits its log offset after this returns.
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (var durable = connection.CreateCommand())
-        {
-            // The consumer commits its log offset after this returns: the rows must survive power loss, not only a crash.
-            durable.CommandText = "PRAGMA synchronous=FULL;";
-            await durable.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await SqliteTraceWrites.UpsertTracesAsync(connection, batch.Traces, cancellationToken).ConfigureAwait(false);
         var inserted = await SqliteTraceWrites.InsertStepsAsync(connection, batch.Steps, cancellationToken).ConfigureAwait(false);
@@ -47,7 +42,7 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadTrace(reader) : null;
     }
 
-    public async Task<IReadOnlyList<StepRecord>> GetStepsAsync(string traceId, CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<StepRecord> ReadStepsAsync(string traceId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
@@ -56,17 +51,14 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore
             FROM steps WHERE traceId = $trace ORDER BY stepNumber, startedAt, stepId
             """;
         command.Parameters.AddWithValue("$trace", traceId);
-        var steps = new List<StepRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            steps.Add(new StepRecord(
+            yield return new StepRecord(
                 reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), reader.GetInt64(6),
-                reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.GetString(8)));
+                reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.GetString(8));
         }
-
-        return steps;
     }
 
     public async Task<IReadOnlyList<TraceRecord>> ListTracesAsync(string projectId, TraceQuery query, CancellationToken cancellationToken = default)

@@ -5,6 +5,10 @@ namespace XRay.Grains.Storage.Sqlite;
 /// <summary>The bulk statements of one write transaction, each prepared once and run per row.</summary>
 internal static class SqliteTraceWrites
 {
+    /// <summary>
+    /// Upserts traces. A new trace starts with the steps already stored for it (steps may arrive first);
+    /// afterwards its count only grows by newly inserted steps (<see cref="AddStepCountsAsync"/>).
+    /// </summary>
     public static async Task UpsertTracesAsync(SqliteConnection connection, IReadOnlyList<TraceUpsert> traces, CancellationToken cancellationToken)
     {
         if (traces.Count == 0)
@@ -15,7 +19,8 @@ internal static class SqliteTraceWrites
         await using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO traces (traceId, projectId, name, status, startedAt, endedAt, metadata, output, error, stepCount, updatedAt)
-            VALUES ($id, $project, $name, $status, $started, $ended, $metadata, $output, $error, 0, $now)
+            VALUES ($id, $project, $name, $status, $started, $ended, $metadata, $output, $error,
+                    (SELECT COUNT(*) FROM steps WHERE traceId = $id), $now)
             ON CONFLICT(traceId) DO UPDATE SET
                 name = COALESCE(excluded.name, traces.name),
                 status = CASE WHEN excluded.status <> 'running' THEN excluded.status ELSE traces.status END,

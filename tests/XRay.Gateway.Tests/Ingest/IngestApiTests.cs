@@ -113,6 +113,28 @@ public sealed class IngestApiTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, foreignTrace.StatusCode);
     }
 
+    [Fact]
+    public async Task A_lone_surrogate_anywhere_in_an_event_is_rejected_and_the_server_keeps_working()
+    {
+        var project = await NewProjectAsync();
+        var trace = new TraceEvents(project.ProjectId);
+        var good = JsonSerializer.Serialize(trace.Step(1), XRayApi.Json);
+        string Poisoned(string field, string value) =>
+            $"{{\"eventId\":\"{TraceEvents.NewId()}\",\"type\":\"step\",\"traceId\":\"{trace.TraceId}\",\"timestamp\":\"2026-11-25T10:00:00Z\",\"stepId\":\"{TraceEvents.NewId()}\",\"stepNumber\":2,\"name\":\"s\",\"{field}\":{value}}}";
+        var body = $"{{\"events\":[{Poisoned("input", "{\"q\":\"\\ud800\"}")},{Poisoned("reasoning", "\"\\udc00\"")},{Poisoned("kind", "\"\\ud800\"")},{good}]}}";
+        using var request = XRayApi.WithKey(HttpMethod.Post, "api/v1/ingest", project.ApiKey);
+        request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var result = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(1, result.GetProperty("accepted").GetInt32());
+        Assert.All(result.GetProperty("rejected").EnumerateArray(), r => Assert.Contains("UTF-16", r.GetProperty("reason").GetString()));
+
+        // The consumer is still alive: the good step is applied and later batches too.
+        await IngestAsync(project, trace.Step(3));
+        Assert.Equal(2, (await GetTraceAsync(project, trace.TraceId)).GetProperty("steps").GetArrayLength());
+    }
+
     public static TheoryData<string, string> BadBatches => new()
     {
         { "{\"events\": [", "JSON" },

@@ -1,0 +1,248 @@
+using System.Runtime.InteropServices;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using XRay.Grains.Options;
+using ErrorCode = Confluent.Kafka.ErrorCode;
+
+namespace XRay.Grains.Ingest.Kafka;
+
+/// <summary>
+/// <see cref="IIngestLog"/> on a Kafka topic: records are produced without a key (the client spreads them over the
+/// partitions) with <c>acks=all</c> and idempotence; each <see cref="Subscribe"/> joins a Kafka consumer group and
+/// commits offsets by hand. See <c>docs/ingest-log.md</c>.
+/// </summary>
+public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisposable
+{
+    private readonly KafkaIngestLogOptions _options;
+    private readonly ILogger<KafkaIngestLog> _logger;
+    private readonly IProducer<Null, byte[]> _producer;
+    private readonly IAdminClient _admin;
+    private readonly Lazy<IConsumer<Ignore, byte[]>> _watermarkReader;
+    private Task? _topicReady;
+    private int _partitionCount;
+    private int _disposed;
+
+    /// <summary>Builds the clients; nothing reaches the brokers until the first call.</summary>
+    public KafkaIngestLog(IOptions<KafkaIngestLogOptions> options, ILogger<KafkaIngestLog> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _partitionCount = _options.Partitions;
+        _admin = KafkaClients.CreateAdmin(_options, logger);
+        _producer = KafkaClients.CreateProducer(_options, logger);
+
+        // Watermarks need a consumer handle; it never subscribes or commits, so its group is never created.
+        _watermarkReader = new(() => KafkaClients.CreateConsumer(_options, $"{_options.Topic}-watermarks", logger));
+    }
+
+    /// <inheritdoc />
+    public string Topic => _options.Topic;
+
+    /// <inheritdoc />
+    /// <remarks>The configured count until the topic's metadata was read (by the offset queries), then the topic's.</remarks>
+    public int PartitionCount => Volatile.Read(ref _partitionCount);
+
+    internal TimeSpan OperationTimeout => _options.OperationTimeout;
+
+    internal ILogger Logger => _logger;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Completes when every record's delivery report says persisted (all in-sync replicas have it). A cancelled token
+    /// stops the call before anything is produced; once produced, the call waits for the delivery reports, so
+    /// <see cref="OperationCanceledException"/> always means "not written". A failure (broker unreachable past
+    /// <c>message.timeout.ms</c>, ...) throws <see cref="IOException"/> after every report arrived; records of that
+    /// call may then be in the topic anyway, and a retry duplicates them (consumers tolerate duplicates).
+    /// </remarks>
+    public async ValueTask AppendAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (records.Count == 0)
+        {
+            return;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        await EnsureTopicAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var deliveries = new Task<DeliveryResult<Null, byte[]>>[records.Count];
+        for (var i = 0; i < deliveries.Length; i++)
+        {
+            deliveries[i] = _producer.ProduceAsync(Topic, new Message<Null, byte[]> { Value = ToArray(records[i]) }, CancellationToken.None);
+        }
+
+        try
+        {
+            await Task.WhenAll(deliveries).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Inspected below, where every delivery is known.
+        }
+
+        var failed = deliveries.Count(d => !d.IsCompletedSuccessfully || d.Result.Status != PersistenceStatus.Persisted);
+        if (failed > 0)
+        {
+            var first = deliveries.FirstOrDefault(d => d.IsFaulted)?.Exception?.InnerException;
+            LogAppendFailed(_logger, first, failed, deliveries.Length, Topic);
+            throw new IOException($"{failed} of {deliveries.Length} records were not persisted to Kafka topic '{Topic}': {first?.Message ?? "not acknowledged by all in-sync replicas"}", first);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The consumer joins Kafka group <paramref name="group"/>: several consumers of one group share the partitions.
+    /// </remarks>
+    public IIngestConsumer Subscribe(string group)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ArgumentException.ThrowIfNullOrWhiteSpace(group);
+        return new KafkaIngestConsumer(this, KafkaClients.CreateConsumer(_options, group, _logger));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The high watermark of each partition; with <c>acks=all</c> every record below it is replicated.</remarks>
+    public async ValueTask<IReadOnlyList<long>> GetEndOffsetsAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        await EnsureTopicAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await RunBlocking(() => Array.ConvertAll(ReadPartitions(), p => QueryWatermarks(p).High.Value), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Reads the group's offsets with the admin API (an OffsetFetch), which does not create the group.</remarks>
+    public async ValueTask<IReadOnlyList<long>> GetCommittedOffsetsAsync(string group, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ArgumentException.ThrowIfNullOrWhiteSpace(group);
+        await EnsureTopicAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var partitions = await RunBlocking(ReadPartitions, cancellationToken).ConfigureAwait(false);
+        var committed = await ReadGroupOffsetsAsync(group, partitions, cancellationToken).ConfigureAwait(false);
+
+        // Never committed (Offset.Unset): the group would start at the oldest retained record (auto.offset.reset=earliest).
+        return await RunBlocking(() => Array.ConvertAll(partitions, p => committed[p] >= 0 ? committed[p] : QueryWatermarks(p).Low.Value), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates the topic once (when configured); a failed attempt is retried by the next caller.</summary>
+    internal Task EnsureTopicAsync()
+    {
+        if (!_options.CreateTopic)
+        {
+            return Task.CompletedTask;
+        }
+
+        var ready = Volatile.Read(ref _topicReady);
+        if (ready is null || ready.IsFaulted || ready.IsCanceled)
+        {
+            var attempt = CreateTopicAsync();
+            ready = Interlocked.CompareExchange(ref _topicReady, attempt, ready) == ready ? attempt : Volatile.Read(ref _topicReady)!;
+        }
+
+        return ready;
+    }
+
+    /// <summary>Runs a blocking client call on its own thread, so the thread pool (two cores here) is not parked in it.</summary>
+    internal static Task<T> RunBlocking<T>(Func<T> call, CancellationToken cancellationToken)
+        => Task.Factory.StartNew(call, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>Waits (bounded) for records still in the producer's queue, then closes every client.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _producer.Flush(OperationTimeout);
+        _producer.Dispose();
+        if (_watermarkReader.IsValueCreated)
+        {
+            _watermarkReader.Value.Dispose();
+        }
+
+        _admin.Dispose();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await RunBlocking(() => { Dispose(); return true; }, CancellationToken.None).ConfigureAwait(false);
+
+    private async Task CreateTopicAsync()
+    {
+        var topic = new TopicSpecification { Name = Topic, NumPartitions = _options.Partitions, ReplicationFactor = _options.ReplicationFactor };
+        try
+        {
+            await _admin.CreateTopicsAsync([topic], new CreateTopicsOptions { RequestTimeout = OperationTimeout, OperationTimeout = OperationTimeout })
+                .ConfigureAwait(false);
+            LogTopicCreated(_logger, Topic, topic.NumPartitions, topic.ReplicationFactor);
+        }
+        catch (CreateTopicsException ex) when (ex.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
+        {
+            LogTopicExists(_logger, Topic);
+        }
+    }
+
+    /// <summary>The group's committed offset per partition; negative (<see cref="Offset.Unset"/>) where it never committed.</summary>
+    private async Task<long[]> ReadGroupOffsetsAsync(string group, int[] partitions, CancellationToken cancellationToken)
+    {
+        var committed = new long[partitions.Length];
+        Array.Fill(committed, Offset.Unset.Value);
+        var request = new ConsumerGroupTopicPartitions(group, [.. partitions.Select(p => new TopicPartition(Topic, p))]);
+        List<TopicPartitionOffsetError> offsets;
+        try
+        {
+            offsets = (await _admin.ListConsumerGroupOffsetsAsync([request], new ListConsumerGroupOffsetsOptions { RequestTimeout = OperationTimeout })
+                .WaitAsync(cancellationToken).ConfigureAwait(false)).Single().Partitions;
+        }
+        catch (ListConsumerGroupOffsetsException ex) when (ex.Results.All(r => r.Error.Code == ErrorCode.GroupIdNotFound))
+        {
+            return committed; // brokers with the new group coordinator answer so for a group that never existed
+        }
+
+        foreach (var partition in offsets)
+        {
+            if (partition.Error.IsError)
+            {
+                throw new KafkaException(partition.Error);
+            }
+
+            committed[partition.Partition.Value] = partition.Offset.Value;
+        }
+
+        return committed;
+    }
+
+    /// <summary>The topic's partition ids, 0..n-1 (partitions can be added to a Kafka topic, never removed).</summary>
+    private int[] ReadPartitions()
+    {
+        var metadata = _admin.GetMetadata(Topic, OperationTimeout).Topics.Single(t => t.Topic == Topic);
+        if (metadata.Error.IsError)
+        {
+            throw new KafkaException(metadata.Error);
+        }
+
+        var partitions = metadata.Partitions.Select(p => p.PartitionId).Order().ToArray();
+        Volatile.Write(ref _partitionCount, partitions.Length);
+        return partitions;
+    }
+
+    private WatermarkOffsets QueryWatermarks(int partition)
+        => _watermarkReader.Value.QueryWatermarkOffsets(new TopicPartition(Topic, partition), OperationTimeout);
+
+    /// <summary>The record's bytes as the array the client takes, copying only when the memory is not a whole array.</summary>
+    private static byte[] ToArray(ReadOnlyMemory<byte> record)
+        => MemoryMarshal.TryGetArray(record, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : record.ToArray();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kafka topic {Topic} created: {Partitions} partitions, replication factor {ReplicationFactor}.")]
+    private static partial void LogTopicCreated(ILogger logger, string topic, int partitions, short replicationFactor);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Kafka topic {Topic} exists already.")]
+    private static partial void LogTopicExists(ILogger logger, string topic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Failed} of {Records} records were not persisted to Kafka topic {Topic}.")]
+    private static partial void LogAppendFailed(ILogger logger, Exception? exception, int failed, int records, string topic);
+}

@@ -1,0 +1,46 @@
+using Confluent.Kafka;
+
+namespace XRay.Grains.Options;
+
+/// <summary>Options of the Kafka ingest log (configuration section <c>Ingest:Kafka</c>).</summary>
+public sealed class KafkaIngestLogOptions
+{
+    /// <summary>The brokers, <c>host:port[,host:port...]</c>. Required.</summary>
+    public string BootstrapServers { get; set; } = "";
+
+    /// <summary>The topic records go to.</summary>
+    public string Topic { get; set; } = "xray-events";
+
+    /// <summary>Partitions of the topic when this log creates it (the seed asks for 3-6).</summary>
+    public int Partitions { get; set; } = 3;
+
+    /// <summary>Replication factor of the topic when this log creates it; production clusters want 3.</summary>
+    public short ReplicationFactor { get; set; } = 1;
+
+    /// <summary>Creates the topic before the first append or poll; an existing topic is left as it is.</summary>
+    public bool CreateTopic { get; set; } = true;
+
+    /// <summary>Bound on each blocking admin or metadata call (topic creation, watermarks, committed offsets).</summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Extra librdkafka producer properties (<c>message.timeout.ms</c>, <c>linger.ms</c>, security ...), applied
+    /// before the settings the log insists on (<c>acks=all</c>, idempotence).
+    /// </summary>
+    public Dictionary<string, string> Producer { get; } = [];
+
+    /// <summary>
+    /// Extra librdkafka consumer properties, applied before the settings the log insists on (manual commits,
+    /// <c>auto.offset.reset=earliest</c>) and the group id.
+    /// </summary>
+    public Dictionary<string, string> Consumer { get; } = [];
+
+    /// <summary>Builds the producer from its final configuration; null builds the standard Confluent client.</summary>
+    public Func<ProducerConfig, IProducer<Null, byte[]>>? ProducerFactory { get; set; }
+
+    /// <summary>Builds a consumer from its final configuration; null builds the standard Confluent client.</summary>
+    public Func<ConsumerConfig, IConsumer<Ignore, byte[]>>? ConsumerFactory { get; set; }
+
+    /// <summary>Builds the admin client from its final configuration; null builds the standard Confluent client.</summary>
+    public Func<AdminClientConfig, IAdminClient>? AdminClientFactory { get; set; }
+}

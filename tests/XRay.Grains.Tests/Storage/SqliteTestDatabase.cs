@@ -1,0 +1,25 @@
+using XRay.Grains.Options;
+using XRay.Grains.Storage.Sqlite;
+using XRay.Grains.Tests.Ingest;
+
+namespace XRay.Grains.Tests.Storage;
+
+/// <summary>A SQLite database in a fresh temp directory, deleted with the test.</summary>
+internal sealed class SqliteTestDatabase : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public SqliteTestDatabase() =>
+        Database = new SqliteDatabase(
+            Microsoft.Extensions.Options.Options.Create(new SqliteStoreOptions { DataDirectory = _directory.Path }),
+            [new SqliteAccountSchema(), new SqliteTraceSchema()]);
+
+    public SqliteDatabase Database { get; }
+
+    public void Dispose()
+    {
+        Database.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _directory.Dispose();
+    }
+}

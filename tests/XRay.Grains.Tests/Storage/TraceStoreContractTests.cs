@@ -1,0 +1,167 @@
+using XRay.Grains.Storage;
+using static XRay.Grains.Tests.Storage.StoreIds;
+
+namespace XRay.Grains.Tests.Storage;
+
+/// <summary>
+/// The behaviour every <see cref="ITraceStore"/> must show: order-independent trace merges, idempotent step and
+/// data inserts, and project-scoped, newest-first paging. An implementation's test class inherits this and opens
+/// a fresh, empty store per test; one that needs a server skips itself in <see cref="CreateStore"/>.
+/// </summary>
+public abstract class TraceStoreContractTests
+{
+    private readonly string _projectId = NewObjectId();
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>Opens the store under test on empty storage.</summary>
+    protected abstract ITraceStore CreateStore();
+
+    [Fact]
+    public async Task A_success_written_before_the_start_keeps_the_success_and_gets_the_name()
+    {
+        var store = CreateStore();
+        var traceId = NewTraceId(_projectId);
+
+        await Write(store, new TraceUpsert(traceId, _projectId, null, "success", 2_000, 5_000, null, "{\"ok\":true}", null));
+        await Write(store, new TraceUpsert(traceId, _projectId, "checkout", "running", 1_000, null, "{\"env\":\"test\"}", null, null));
+
+        var trace = await store.GetTraceAsync(traceId, Ct);
+        Assert.NotNull(trace);
+        Assert.Equal(
+            new TraceRecord(traceId, _projectId, "checkout", "success", 1_000, 5_000, "{\"env\":\"test\"}", "{\"ok\":true}", null, 0, trace.UpdatedAt),
+            trace);
+    }
+
+    [Fact]
+    public async Task The_earliest_start_wins_and_present_fields_overwrite_absent_ones()
+    {
+        var store = CreateStore();
+        var traceId = NewTraceId(_projectId);
+
+        await Write(store, new TraceUpsert(traceId, _projectId, "ingest", "running", 1_000, null, "{\"a\":1}", null, null));
+        await Write(store, new TraceUpsert(traceId, _projectId, null, "running", 3_000, null, null, null, null));
+        await Write(store, new TraceUpsert(traceId, _projectId, null, "failure", 4_000, 4_500, null, null, "{\"message\":\"boom\"}"));
+        await Write(store, new TraceUpsert(traceId, _projectId, null, "running", 500, null, null, null, null));
+
+        var trace = await store.GetTraceAsync(traceId, Ct);
+        Assert.NotNull(trace);
+        Assert.Equal(("ingest", "failure", 500L, (long?)4_500), (trace.Name, trace.Status, trace.StartedAt, trace.EndedAt));
+        Assert.Equal(("{\"a\":1}", "{\"message\":\"boom\"}"), (trace.Metadata, trace.Error));
+        Assert.Null(await store.GetTraceAsync(NewTraceId(_projectId), Ct));
+    }
+
+    [Fact]
+    public async Task Duplicate_step_ids_are_ignored_and_the_step_count_follows_the_stored_steps()
+    {
+        var store = CreateStore();
+        var traceId = NewTraceId(_projectId);
+        var first = Step(traceId, 1);
+        var second = Step(traceId, 2);
+
+        await store.WriteAsync(new TraceWriteBatch([Start(traceId, 1_000)], [first, second], []), Ct);
+        await store.WriteAsync(new TraceWriteBatch([], [second with { Name = "replayed" }, Step(traceId, 3), first], []), Ct);
+
+        var steps = await store.ReadStepsAsync(traceId, Ct).ToListAsync(Ct);
+        Assert.Equal([1, 2, 3], steps.Select(s => s.StepNumber));
+        Assert.Equal(second, steps[1]);
+        Assert.Equal(3, (await store.GetTraceAsync(traceId, Ct))!.StepCount);
+    }
+
+    [Fact]
+    public async Task Steps_written_before_their_trace_are_counted()
+    {
+        var store = CreateStore();
+        var traceId = NewTraceId(_projectId);
+
+        await store.WriteAsync(new TraceWriteBatch([], [Step(traceId, 1), Step(traceId, 2)], []), Ct);
+        await Write(store, Start(traceId, 1_000));
+
+        Assert.Equal(2, (await store.GetTraceAsync(traceId, Ct))!.StepCount);
+    }
+
+    [Fact]
+    public async Task Steps_come_back_ordered_by_step_number()
+    {
+        var store = CreateStore();
+        var traceId = NewTraceId(_projectId);
+        var steps = new[] { Step(traceId, 3), Step(traceId, 1) with { Kind = null, EndedAt = null }, Step(traceId, 2) };
+
+        await store.WriteAsync(new TraceWriteBatch([Start(traceId, 1_000)], steps, []), Ct);
+
+        Assert.Equal([steps[1], steps[2], steps[0]], await store.ReadStepsAsync(traceId, Ct).ToListAsync(Ct));
+        Assert.Empty(await store.ReadStepsAsync(NewTraceId(_projectId), Ct).ToListAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Data_inserts_are_idempotent_and_found_only_under_their_trace()
+    {
+        var store = CreateStore();
+        var traceId = NewTraceId(_projectId);
+        var blob = new DataRecord(NewUuid(), traceId, _projectId, "application/json", 42, "ab12", At(1_700_000_000_000));
+        var batched = new DataRecord(NewUuid(), traceId, _projectId, "text/plain", 7, null, At(1_700_000_000_001));
+
+        await store.InsertDataAsync([blob], Ct);
+        await store.InsertDataAsync([blob with { Size = 99 }], Ct);
+        await store.WriteAsync(new TraceWriteBatch([], [], [batched, blob]), Ct);
+
+        Assert.Equal(blob, await store.FindDataAsync(traceId, blob.DataId, Ct));
+        Assert.Null(await store.FindDataAsync(NewTraceId(_projectId), blob.DataId, Ct));
+        Assert.Null(await store.FindDataAsync(traceId, NewUuid(), Ct));
+        Assert.Equal([blob, batched], await store.GetDataAsync(traceId, Ct));
+    }
+
+    [Fact]
+    public async Task Traces_are_paged_newest_first_with_a_cursor_and_never_cross_projects()
+    {
+        var store = CreateStore();
+        var otherProject = NewObjectId();
+        var mine = Enumerable.Range(0, 7).Select(i => Start(NewTraceId(_projectId), 1_000 + (i / 2 * 100))).ToList();
+        var theirs = Enumerable.Range(0, 4).Select(i => Start(NewTraceId(otherProject), 1_000 + (i * 100))).ToList();
+        await store.WriteAsync(new TraceWriteBatch([.. mine, .. theirs], [], []), Ct);
+
+        var pages = new List<IReadOnlyList<TraceRecord>>();
+        TraceCursor? after = null;
+        do
+        {
+            var page = await store.ListTracesAsync(_projectId, new TraceQuery(null, null, null, null, 3, after), Ct);
+            pages.Add(page);
+            after = page.Count == 0 ? null : new TraceCursor(page[^1].StartedAt, page[^1].TraceId);
+        }
+        while (after is not null && pages.Count < 10);
+
+        var expected = mine.OrderByDescending(t => t.StartedAt).ThenByDescending(t => t.TraceId, StringComparer.Ordinal).Select(t => t.TraceId);
+        Assert.Equal(expected, pages.SelectMany(p => p).Select(t => t.TraceId));
+        Assert.Equal([3, 3, 1, 0], pages.Select(p => p.Count));
+        Assert.Empty(await store.ListTracesAsync(NewObjectId(), new TraceQuery(null, null, null, null, 10, null), Ct));
+    }
+
+    [Fact]
+    public async Task Traces_are_filtered_by_status_name_and_start_time()
+    {
+        var store = CreateStore();
+        var a = Start(NewTraceId(_projectId), 1_000) with { Name = "etl" };
+        var b = Start(NewTraceId(_projectId), 2_000) with { Name = "etl", Status = "success", EndedAt = 2_500 };
+        var c = Start(NewTraceId(_projectId), 3_000) with { Name = "report", Status = "failure", EndedAt = 3_500 };
+        var foreign = Start(NewTraceId(NewObjectId()), 2_000) with { Name = "etl", Status = "success" };
+        await store.WriteAsync(new TraceWriteBatch([a, b, c, foreign], [], []), Ct);
+
+        Assert.Equal([b.TraceId], await Ids(store, new TraceQuery("success", null, null, null, 10, null)));
+        Assert.Equal([b.TraceId, a.TraceId], await Ids(store, new TraceQuery(null, "etl", null, null, 10, null)));
+        Assert.Equal([c.TraceId, b.TraceId], await Ids(store, new TraceQuery(null, null, 2_000, null, 10, null)));
+        Assert.Equal([a.TraceId], await Ids(store, new TraceQuery(null, null, null, 2_000, 10, null)));
+        Assert.Equal([b.TraceId], await Ids(store, new TraceQuery(null, "etl", 1_500, 3_000, 10, null)));
+        Assert.Empty(await Ids(store, new TraceQuery("running", "report", null, null, 10, null)));
+    }
+
+    private async Task<IEnumerable<string>> Ids(ITraceStore store, TraceQuery query) =>
+        (await store.ListTracesAsync(_projectId, query, Ct)).Select(t => t.TraceId);
+
+    private static Task Write(ITraceStore store, TraceUpsert trace) => store.WriteAsync(new TraceWriteBatch([trace], [], []), Ct);
+
+    private static TraceUpsert Start(string traceId, long startedAt) =>
+        new(traceId, traceId[..24], "pipeline", "running", startedAt, null, null, null, null);
+
+    private static StepRecord Step(string traceId, int number) => new(
+        NewUuid(), traceId, number, $"step-{number}", "llm", "success", 1_000 + number, 1_050 + number, $"{{\"stepNumber\":{number}}}");
+}
