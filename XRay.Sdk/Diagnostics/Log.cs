@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+
+namespace XRay.Sdk.Diagnostics;
+
+/// <summary>Every message the SDK logs. Debug-level ones are only produced when <see cref="XRayOptions.Debug"/> is on.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Debug, "X-Ray tracer started: gateway {BaseUrl}, spool {SpoolKind} at {SpoolPath}, {Pending} entries left by an earlier run.")]
+    public static partial void Started(ILogger logger, string baseUrl, string spoolKind, string spoolPath, int pending);
+
+    [LoggerMessage(2, LogLevel.Warning, "X-Ray cannot write its spool directory {Path}; spooling in memory instead.")]
+    public static partial void DiskUnwritable(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Debug, "X-Ray sent batch {Key}: {Accepted} accepted, {Rejected} rejected.")]
+    public static partial void BatchSent(ILogger logger, string key, int accepted, int rejected);
+
+    [LoggerMessage(4, LogLevel.Warning, "X-Ray gateway rejected event {EventId}: {Reason}")]
+    public static partial void EventRejected(ILogger logger, string? eventId, string? reason);
+
+    [LoggerMessage(5, LogLevel.Warning, "X-Ray gateway refused {Key} with {Status}; it is dropped: {Detail}")]
+    public static partial void Refused(ILogger logger, string key, int status, string? detail);
+
+    [LoggerMessage(6, LogLevel.Debug, "X-Ray attempt {Attempt} for {Key} failed ({Reason}); retrying in {Delay}.")]
+    public static partial void Retrying(ILogger logger, int attempt, string key, string reason, TimeSpan delay);
+
+    [LoggerMessage(7, LogLevel.Warning, "X-Ray dropped {Count} event(s): {Reason}")]
+    public static partial void Dropped(ILogger logger, long count, string reason);
+
+    [LoggerMessage(8, LogLevel.Debug, "X-Ray uploaded data blob {DataId} ({Size} bytes).")]
+    public static partial void BlobSent(ILogger logger, string dataId, int size);
+
+    [LoggerMessage(9, LogLevel.Warning, "X-Ray could not serialize {What}; it is dropped.")]
+    public static partial void SerializationFailed(ILogger logger, string what, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Debug, "X-Ray API key checked: project {ProjectId}, key {KeyId}.")]
+    public static partial void KeyChecked(ILogger logger, string? projectId, string? keyId);
+
+    [LoggerMessage(11, LogLevel.Warning, "X-Ray API key check failed: {Detail}")]
+    public static partial void KeyCheckFailed(ILogger logger, string detail);
+
+    [LoggerMessage(12, LogLevel.Warning, "X-Ray spool error on {Key}.")]
+    public static partial void SpoolError(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(13, LogLevel.Debug, "X-Ray flush finished: {Complete}, {Pending} spool entries left.")]
+    public static partial void Flushed(ILogger logger, bool complete, int pending);
+
+    [LoggerMessage(14, LogLevel.Error, "X-Ray background loop failed unexpectedly; it restarts.")]
+    public static partial void LoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(15, LogLevel.Warning, "X-Ray dropped data blob {Key}: {Reason}")]
+    public static partial void BlobDropped(ILogger logger, string key, string reason);
+}

@@ -1,0 +1,24 @@
+namespace XRay.Sdk;
+
+/// <summary>A snapshot of what an <see cref="XRayTracer"/> has done since it started.</summary>
+/// <param name="EventsRecorded">Events handed to the tracer (steps, errors, trace starts and ends), counted once a worker takes them or they are dropped.</param>
+/// <param name="EventsSpooled">Events written to the spool (disk or memory) on their way to the gateway.</param>
+/// <param name="EventsSent">Events the gateway accepted.</param>
+/// <param name="EventsDropped">
+/// Events lost: queue full, not serializable, too large, rejected by the gateway, or evicted when the spool was full.
+/// </param>
+/// <param name="BlobsSent">Data blobs uploaded.</param>
+/// <param name="BlobsDropped">Data blobs lost, for the same reasons as events.</param>
+/// <param name="Retries">HTTP attempts that failed transiently and were retried.</param>
+/// <param name="SpoolBytes">Bytes waiting in the spool now.</param>
+/// <param name="SpoolIsDisk"><see langword="true"/> when the spool is on disk, <see langword="false"/> when it fell back to memory.</param>
+public readonly record struct XRayStats(
+    long EventsRecorded,
+    long EventsSpooled,
+    long EventsSent,
+    long EventsDropped,
+    long BlobsSent,
+    long BlobsDropped,
+    long Retries,
+    long SpoolBytes,
+    bool SpoolIsDisk);

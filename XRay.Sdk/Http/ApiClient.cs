@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace XRay.Sdk.Http;
+
+/// <summary>The gateway's SDK endpoints (ingest, presign, key check) and the upload to a presigned URL.</summary>
+internal sealed class ApiClient(HttpClient http, string apiKey)
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    public async Task<Delivery> IngestAsync(byte[] batch, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/ingest")
+        {
+            Content = new ByteArrayContent(batch) { Headers = { ContentType = Json } },
+        };
+        using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var delivery = await ClassifyAsync(response, cancellationToken).ConfigureAwait(false);
+        if (delivery.Outcome != DeliveryOutcome.Delivered)
+        {
+            return delivery;
+        }
+
+        var body = await ReadAsync(response, WireJson.Default.IngestResponse, cancellationToken).ConfigureAwait(false);
+        return delivery with { Ingest = body };
+    }
+
+    public async Task<Delivery> PresignAsync(PresignRequest presign, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/presign")
+        {
+            Content = JsonContent.Create(presign, WireJson.Default.PresignRequest),
+        };
+        using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var delivery = await ClassifyAsync(response, cancellationToken).ConfigureAwait(false);
+        if (delivery.Outcome != DeliveryOutcome.Delivered)
+        {
+            return delivery;
+        }
+
+        var body = await ReadAsync(response, WireJson.Default.PresignResponse, cancellationToken).ConfigureAwait(false);
+        return body is null
+            ? new Delivery(DeliveryOutcome.Transient, (int)response.StatusCode, Detail: "presign answered without a URL")
+            : delivery with { Presign = body };
+    }
+
+    /// <summary>Sends the bytes where presign said, with the method and headers it gave; no API key (the URL is signed).</summary>
+    public async Task<Delivery> UploadAsync(PresignResponse target, byte[] data, string contentType, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(target.Method ?? "PUT"), new Uri(target.Url, UriKind.Absolute))
+        {
+            Content = new ByteArrayContent(data),
+        };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        foreach (var (name, value) in target.Headers ?? new Dictionary<string, string>())
+        {
+            if (!request.Headers.TryAddWithoutValidation(name, value))
+            {
+                request.Content.Headers.Remove(name); // content headers (content-type) must match what was signed
+                request.Content.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        return await ClassifyAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<(Delivery Delivery, KeyInfo? Key)> CheckKeyAsync(CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/auth/key");
+        using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var delivery = await ClassifyAsync(response, cancellationToken).ConfigureAwait(false);
+        var key = delivery.Outcome == DeliveryOutcome.Delivered
+            ? await ReadAsync(response, WireJson.Default.KeyInfo, cancellationToken).ConfigureAwait(false)
+            : null;
+        return (delivery, key);
+    }
+
+    private Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Headers.TryAddWithoutValidation("x-api-key", apiKey);
+        return http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    }
+
+    private static async Task<Delivery> ClassifyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        if (response.IsSuccessStatusCode)
+        {
+            return new Delivery(DeliveryOutcome.Delivered, status);
+        }
+
+        var detail = await ReadDetailAsync(response, cancellationToken).ConfigureAwait(false);
+        var transient = status is (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests or >= 500;
+        return new Delivery(transient ? DeliveryOutcome.Transient : DeliveryOutcome.Refused, status, RetryAfter(response), detail);
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        var delay = header?.Delta ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+        // a hostile or broken header must not park the uploader for hours
+        return delay is { } d ? TimeSpan.FromTicks(Math.Clamp(d.Ticks, 0, TimeSpan.FromMinutes(5).Ticks)) : null;
+    }
+
+    private static async Task<string?> ReadDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            return text.Length > 500 ? text[..500] : text;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<T?> ReadAsync<T>(HttpResponseMessage response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync(type, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Options;
+
+namespace XRay.Sdk;
+
+/// <summary>Checks <see cref="XRayOptions"/> and explains, per setting, what is wrong.</summary>
+public sealed class XRayOptionsValidator : IValidateOptions<XRayOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, XRayOptions options)
+    {
+        var failures = Failures(options).ToList();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Throws <see cref="OptionsValidationException"/> listing every invalid setting.</summary>
+    public static void ThrowIfInvalid(XRayOptions options)
+    {
+        var result = new XRayOptionsValidator().Validate(Options.DefaultName, options);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(XRayOptions), result.Failures);
+        }
+    }
+
+    private static IEnumerable<string> Failures(XRayOptions o)
+    {
+        if (!o.Enabled)
+        {
+            yield break; // a disabled tracer sends nothing, so it needs no key
+        }
+
+        if (string.IsNullOrWhiteSpace(o.ApiKey))
+        {
+            yield return $"XRay:{nameof(o.ApiKey)} is required (the project API key, set it in code, in configuration or with XRAY_API_KEY).";
+        }
+
+        if (string.IsNullOrWhiteSpace(o.ProjectId))
+        {
+            yield return $"XRay:{nameof(o.ProjectId)} is required (the id of the project the API key belongs to; XRAY_PROJECT_ID).";
+        }
+        else if (o.ProjectId.AsSpan().IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || o.ProjectId.Contains('.', StringComparison.Ordinal))
+        {
+            yield return $"XRay:{nameof(o.ProjectId)} '{o.ProjectId}' contains characters not allowed in an id.";
+        }
+
+        if (!Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            yield return $"XRay:{nameof(o.BaseUrl)} '{o.BaseUrl}' must be an absolute http or https URL, such as http://localhost:3000.";
+        }
+
+        foreach (var failure in Positive(o.MaxDiskSize, nameof(o.MaxDiskSize))
+            .Concat(Positive(o.MaxMemorySize, nameof(o.MaxMemorySize)))
+            .Concat(Positive(o.MaxBatchSize, nameof(o.MaxBatchSize)))
+            .Concat(Positive(o.WorkerPoolSize, nameof(o.WorkerPoolSize)))
+            .Concat(Positive(o.MaxQueueSize, nameof(o.MaxQueueSize)))
+            .Concat(Positive(o.BatchInterval, nameof(o.BatchInterval)))
+            .Concat(Positive(o.RequestTimeout, nameof(o.RequestTimeout)))
+            .Concat(Positive(o.RetryBaseDelay, nameof(o.RetryBaseDelay)))
+            .Concat(Positive(o.ShutdownTimeout, nameof(o.ShutdownTimeout))))
+        {
+            yield return failure;
+        }
+
+        if (o.MaxBatchSize > 1000)
+        {
+            yield return $"XRay:{nameof(o.MaxBatchSize)} must be at most 1000 (the gateway's batch limit), got {o.MaxBatchSize}.";
+        }
+
+        if (o.WorkerPoolSize > 64)
+        {
+            yield return $"XRay:{nameof(o.WorkerPoolSize)} must be at most 64, got {o.WorkerPoolSize}.";
+        }
+
+        if (o.RetryMaxDelay < o.RetryBaseDelay)
+        {
+            yield return $"XRay:{nameof(o.RetryMaxDelay)} ({o.RetryMaxDelay}) must not be shorter than {nameof(o.RetryBaseDelay)} ({o.RetryBaseDelay}).";
+        }
+    }
+
+    private static IEnumerable<string> Positive(long value, string name)
+    {
+        if (value <= 0)
+        {
+            yield return $"XRay:{name} must be greater than zero, got {value}.";
+        }
+    }
+
+    private static IEnumerable<string> Positive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            yield return $"XRay:{name} must be a positive duration, got {value}.";
+        }
+    }
+}

@@ -1,0 +1,124 @@
+namespace XRay.Sdk.Processing;
+
+/// <summary>
+/// Collects serialized events and hands them on as a batch when it holds <c>maxBatchSize</c> events,
+/// when it nears the gateway's body limit, or when the interval has passed since its first event.
+/// The timer only runs while a batch is open, so an idle tracer costs nothing.
+/// </summary>
+internal sealed class BatchQueue : IDisposable
+{
+    /// <summary>Kept under the gateway's default 5 MiB <c>Ingest:MaxBodyBytes</c>, leaving room for the envelope.</summary>
+    public const int MaxBatchBytes = 4 * 1024 * 1024;
+
+    private readonly Lock _gate = new();
+    private readonly int _maxBatchSize;
+    private readonly TimeSpan _interval;
+    private readonly Action<List<byte[]>> _flush;
+    private readonly ITimer _timer;
+    private List<byte[]> _batch = [];
+    private long _bytes;
+    private bool _timerRunning;
+
+    public BatchQueue(int maxBatchSize, TimeSpan interval, Action<List<byte[]>> flush, TimeProvider time)
+    {
+        _maxBatchSize = maxBatchSize;
+        _interval = interval;
+        _flush = flush;
+        _timer = time.CreateTimer(_ => Flush(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Whether the interval timer is armed (a batch is open).</summary>
+    public bool TimerRunning
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _timerRunning;
+            }
+        }
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _batch.Count;
+            }
+        }
+    }
+
+    public void Add(byte[] serializedEvent)
+    {
+        List<byte[]>? previous = null;
+        List<byte[]>? current = null;
+        lock (_gate)
+        {
+            if (_bytes + serializedEvent.Length > MaxBatchBytes && _batch.Count > 0)
+            {
+                previous = TakeLocked(); // the new event would push the body past the limit
+            }
+
+            _batch.Add(serializedEvent);
+            _bytes += serializedEvent.Length;
+            if (_batch.Count >= _maxBatchSize)
+            {
+                current = TakeLocked();
+            }
+            else if (!_timerRunning)
+            {
+                _timerRunning = true;
+                _timer.Change(_interval, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        // outside the lock: handing on writes to the spool
+        if (previous is not null)
+        {
+            _flush(previous);
+        }
+
+        if (current is not null)
+        {
+            _flush(current);
+        }
+    }
+
+    /// <summary>Hands on whatever is open now.</summary>
+    public void Flush()
+    {
+        List<byte[]>? batch;
+        lock (_gate)
+        {
+            batch = _batch.Count > 0 ? TakeLocked() : null;
+            StopTimerLocked();
+        }
+
+        if (batch is not null)
+        {
+            _flush(batch);
+        }
+    }
+
+    public void Dispose() => _timer.Dispose();
+
+    private List<byte[]> TakeLocked()
+    {
+        var batch = _batch;
+        _batch = [];
+        _bytes = 0;
+        StopTimerLocked();
+        return batch;
+    }
+
+    private void StopTimerLocked()
+    {
+        if (_timerRunning)
+        {
+            _timerRunning = false;
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+namespace XRay.Sdk.Storage;
+
+/// <summary>
+/// The spool on disk: one file per entry in the temp directory, written to <c>.tmp</c> and renamed so a
+/// crash never leaves half an entry. On start-up it scans the directory, so what an earlier process
+/// left behind is sent by this one.
+/// </summary>
+internal sealed class DiskStorage : SpoolStorage
+{
+    private const string Extension = ".xr";
+    private const string TempExtension = ".tmp";
+    private readonly string _directory;
+
+    /// <summary>Opens the directory; throws when it cannot be created or written.</summary>
+    public DiskStorage(string directory, long limit, Action<string>? evicted = null)
+        : base(limit, evicted)
+    {
+        _directory = Path.GetFullPath(directory);
+        Directory.CreateDirectory(_directory);
+        var probe = Path.Combine(_directory, $"probe-{Guid.NewGuid():N}{TempExtension}");
+        File.WriteAllBytes(probe, [1]);
+        File.Delete(probe);
+        Scan();
+    }
+
+    public override bool IsDurable => true;
+
+    public override string Location => _directory;
+
+    protected override void WriteCore(string key, ReadOnlySpan<byte> data)
+    {
+        var temp = Path.Combine(_directory, key + TempExtension);
+        File.WriteAllBytes(temp, data); // unbuffered: one write, no FileStream buffer to allocate
+
+        File.Move(temp, PathOf(key), overwrite: true);
+    }
+
+    protected override byte[]? ReadCore(string key)
+    {
+        try
+        {
+            return File.ReadAllBytes(PathOf(key));
+        }
+        catch (FileNotFoundException)
+        {
+            return null; // another process sharing the directory sent it already
+        }
+    }
+
+    protected override void DeleteCore(string key)
+    {
+        try
+        {
+            File.Delete(PathOf(key));
+        }
+        catch (IOException)
+        {
+            // best effort: a file that cannot be deleted now is sent again later, and ids make that harmless
+        }
+    }
+
+    private string PathOf(string key) => Path.Combine(_directory, key + Extension);
+
+    private void Scan()
+    {
+        foreach (var stale in Directory.EnumerateFiles(_directory, "*" + TempExtension))
+        {
+            File.Delete(stale); // a write cut short by a crash
+        }
+
+        var files = new DirectoryInfo(_directory).EnumerateFiles("*" + Extension)
+            .OrderBy(f => f.LastWriteTimeUtc)
+            .ThenBy(f => f.Name, StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            Recover(Path.GetFileNameWithoutExtension(file.Name), file.Length);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace XRay.Sdk.Tests.Fakes;
+
+/// <summary>
+/// A minimal Kestrel server that implements the SDK side of docs/events.md (ingest, presign, blob upload,
+/// key check), recording what it received. Used where a test needs to see exactly what arrived.
+/// </summary>
+public sealed class FakeGateway : IAsyncDisposable
+{
+    public const string ApiKey = "xray_test_key";
+    public const string ProjectId = "0123456789abcdef01234567";
+
+    private readonly WebApplication _app;
+
+    private FakeGateway(WebApplication app) => _app = app;
+
+    public ConcurrentDictionary<string, JsonElement> Events { get; } = new();
+
+    public ConcurrentDictionary<string, byte[]> Blobs { get; } = new();
+
+    public ConcurrentDictionary<string, string> BlobContentTypes { get; } = new();
+
+    public int IngestRequests => _ingestRequests;
+
+    /// <summary>Events whose <c>name</c> equals this are rejected per event in the 202, like a validation failure.</summary>
+    public string RejectName { get; set; } = "reject-me";
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    private int _ingestRequests;
+
+    public static async Task<FakeGateway> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var gateway = new FakeGateway(app);
+        gateway.Map(app);
+        await app.StartAsync();
+        gateway.BaseAddress = new Uri(app.Urls.First() + "/");
+        return gateway;
+    }
+
+    /// <summary>Steps of a trace as received, ordered by step number.</summary>
+    public IReadOnlyList<JsonElement> StepsOf(string traceId) => Events.Values
+        .Where(e => e.GetProperty("traceId").GetString() == traceId && e.GetProperty("type").GetString() is "step" or "error")
+        .OrderBy(e => e.GetProperty("stepNumber").GetInt32())
+        .ToList();
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    private void Map(WebApplication app)
+    {
+        app.MapPost("/api/v1/ingest", async (HttpContext context) =>
+        {
+            Interlocked.Increment(ref _ingestRequests);
+            if (context.Request.Headers["x-api-key"] != ApiKey)
+            {
+                return Results.Problem(statusCode: 401);
+            }
+
+            JsonElement body;
+            try
+            {
+                body = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.Body);
+            }
+            catch (JsonException)
+            {
+                return Results.Problem("not JSON", statusCode: 400);
+            }
+
+            if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Array)
+            {
+                return Results.Problem("no events array", statusCode: 400);
+            }
+
+            var rejected = new List<object>();
+            var index = 0;
+            foreach (var e in events.EnumerateArray())
+            {
+                var eventId = e.GetProperty("eventId").GetString()!;
+                if (e.TryGetProperty("name", out var name) && name.GetString() == RejectName)
+                {
+                    rejected.Add(new { index, eventId, reason = "name is not allowed" });
+                }
+                else if (!e.GetProperty("traceId").GetString()!.StartsWith(ProjectId + "-", StringComparison.Ordinal))
+                {
+                    rejected.Add(new { index, eventId, reason = "traceId does not belong to the key's project" });
+                }
+                else
+                {
+                    Events[eventId] = e.Clone();
+                }
+
+                index++;
+            }
+
+            return Results.Json(new { accepted = index - rejected.Count, rejected }, statusCode: 202);
+        });
+
+        app.MapPost("/api/v1/presign", async (HttpContext context) =>
+        {
+            var body = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.Body);
+            var dataId = body.GetProperty("dataId").GetString()!;
+            var url = new Uri(BaseAddress, $"blobs/{dataId}").ToString();
+            return Results.Json(new { url, method = "PUT", headers = new Dictionary<string, string> { ["x-signed"] = "yes" }, expiresAt = DateTimeOffset.UtcNow.AddMinutes(5) });
+        });
+
+        app.MapPut("/blobs/{dataId}", async (string dataId, HttpContext context) =>
+        {
+            if (context.Request.Headers["x-signed"] != "yes")
+            {
+                return Results.StatusCode(403);
+            }
+
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer);
+            Blobs[dataId] = buffer.ToArray();
+            BlobContentTypes[dataId] = context.Request.ContentType ?? "";
+            return Results.Ok();
+        });
+
+        app.MapGet("/api/v1/auth/key", () => Results.Json(new { projectId = ProjectId, keyId = "key1" }));
+    }
+}

@@ -1,0 +1,131 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace XRay.Sdk.Tests.Unit;
+
+public sealed class OptionsTests
+{
+    [Fact]
+    public void Defaults_are_the_specification_s()
+    {
+        var o = new XRayOptions();
+        Assert.True(o.Enabled);
+        Assert.False(o.Debug);
+        Assert.Equal("http://localhost:3000", o.BaseUrl);
+        Assert.Null(o.TempDir);
+        Assert.Equal(500L * 1024 * 1024, o.MaxDiskSize);
+        Assert.Equal(50L * 1024 * 1024, o.MaxMemorySize);
+        Assert.Equal(TimeSpan.FromMilliseconds(1000), o.BatchInterval);
+        Assert.Equal(50, o.MaxBatchSize);
+        Assert.Equal(2, o.WorkerPoolSize);
+    }
+
+    [Fact]
+    public void Missing_key_and_project_are_explained()
+    {
+        var e = Assert.Throws<OptionsValidationException>(() => new XRayTracer(new XRayOptions()));
+        Assert.Contains(e.Failures, f => f.Contains("ApiKey is required", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("ProjectId is required", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Every_invalid_setting_is_named()
+    {
+        var o = new XRayOptions { ApiKey = "k", ProjectId = "p", BaseUrl = "localhost:3000", MaxBatchSize = 0, WorkerPoolSize = -1, BatchInterval = TimeSpan.Zero };
+        var result = new XRayOptionsValidator().Validate(null, o);
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("BaseUrl", StringComparison.Ordinal) && f.Contains("absolute http", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("MaxBatchSize", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("WorkerPoolSize", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("BatchInterval", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_disabled_tracer_needs_no_key_and_records_nothing()
+    {
+        using var tracer = new XRayTracer(new XRayOptions { Enabled = false });
+        var trace = tracer.CreateTrace("run");
+        trace.Step("a");
+        var id = trace.DataId(new { big = "value" });
+
+        Assert.False(tracer.IsEnabled);
+        Assert.NotEqual(Guid.Empty, id);
+        Assert.Equal(0, tracer.Stats.EventsRecorded);
+    }
+
+    [Fact]
+    public void Configuration_reads_milliseconds_and_durations()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["XRay:ApiKey"] = "xray_k",
+            ["XRay:ProjectId"] = "proj",
+            ["XRay:BatchInterval"] = "250",
+            ["XRay:RequestTimeout"] = "00:00:03",
+            ["XRay:MaxBatchSize"] = "10",
+            ["XRay:Debug"] = "true",
+        }).Build();
+
+        var o = XRayOptionsReader.FromConfiguration(config.GetSection("XRay"));
+
+        Assert.Equal("xray_k", o.ApiKey);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), o.BatchInterval);
+        Assert.Equal(TimeSpan.FromSeconds(3), o.RequestTimeout);
+        Assert.Equal(10, o.MaxBatchSize);
+        Assert.True(o.Debug);
+    }
+
+    [Fact]
+    public void A_malformed_value_names_its_key()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["MaxBatchSize"] = "lots" }).Build();
+        var e = Assert.Throws<FormatException>(() => XRayOptionsReader.FromConfiguration(config));
+        Assert.Contains("XRay:MaxBatchSize 'lots'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Environment_variables_use_the_XRAY_prefix()
+    {
+        Environment.SetEnvironmentVariable("XRAY_MAX_DISK_SIZE", "4096");
+        Environment.SetEnvironmentVariable("XRAY_WORKER_POOL_SIZE", "3");
+        try
+        {
+            var o = XRayOptionsReader.FromEnvironment();
+            Assert.Equal(4096, o.MaxDiskSize);
+            Assert.Equal(3, o.WorkerPoolSize);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("XRAY_MAX_DISK_SIZE", null);
+            Environment.SetEnvironmentVariable("XRAY_WORKER_POOL_SIZE", null);
+        }
+    }
+
+    [Fact]
+    public async Task AddXRay_registers_one_validated_tracer_from_configuration_and_code()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["XRay:ApiKey"] = "xray_k",
+            ["XRay:ProjectId"] = "proj",
+            ["XRay:Enabled"] = "false",
+        }).Build();
+        var services = new ServiceCollection().AddXRay(config, o => o.MaxBatchSize = 7).AddXRay();
+        await using var provider = services.BuildServiceProvider();
+
+        var tracer = provider.GetRequiredService<XRayTracer>();
+
+        Assert.Same(tracer, provider.GetRequiredService<XRayTracer>());
+        Assert.Equal(7, provider.GetRequiredService<IOptions<XRayOptions>>().Value.MaxBatchSize);
+        Assert.False(tracer.IsEnabled);
+    }
+
+    [Fact]
+    public void AddXRay_reports_invalid_options_when_resolved()
+    {
+        using var provider = new ServiceCollection().AddXRay(o => o.ApiKey = "").BuildServiceProvider();
+        var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<XRayTracer>());
+        Assert.Contains(e.Failures, f => f.Contains("ApiKey", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,120 @@
+using XRay.Sdk.Storage;
+
+namespace XRay.Sdk.Tests.Unit;
+
+/// <summary>What every spool must do alike; each storage's test class inherits these.</summary>
+public abstract class StorageContractTests
+{
+    protected List<string> Evicted { get; } = [];
+
+    private protected abstract SpoolStorage Create(long limit);
+
+    [Fact]
+    public void Written_entries_are_read_back_and_listed_oldest_first()
+    {
+        var storage = Create(1000);
+        Assert.True(storage.TryWrite("e_1", [1, 2, 3]));
+        Assert.True(storage.TryWrite("b_2", [4]));
+        Assert.True(storage.TryWrite("e_3", [5, 6]));
+
+        Assert.Equal([1, 2, 3], storage.Read("e_1"));
+        Assert.Equal(["e_1", "e_3"], storage.List("e_"));
+        Assert.Equal(["e_1", "b_2", "e_3"], storage.List(""));
+        Assert.Equal(6, storage.Size);
+    }
+
+    [Fact]
+    public void Deleting_frees_its_bytes_and_a_second_delete_reports_it_gone()
+    {
+        var storage = Create(1000);
+        storage.TryWrite("e_1", new byte[10]);
+        Assert.True(storage.Delete("e_1"));
+        Assert.False(storage.Delete("e_1"));
+        Assert.Null(storage.Read("e_1"));
+        Assert.Equal(0, storage.Size);
+    }
+
+    [Fact]
+    public void At_the_limit_the_oldest_entries_are_evicted_first_and_reported()
+    {
+        var storage = Create(100);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(storage.TryWrite($"e_{i}", new byte[30]));
+        }
+
+        Assert.Equal(["e_0", "e_1"], Evicted);
+        Assert.Equal(["e_2", "e_3", "e_4"], storage.List("e_"));
+        Assert.Equal(90, storage.Size);
+        Assert.Null(storage.Read("e_0"));
+    }
+
+    [Fact]
+    public void An_entry_larger_than_the_whole_limit_is_refused_without_evicting()
+    {
+        var storage = Create(100);
+        storage.TryWrite("e_0", new byte[50]);
+        Assert.False(storage.TryWrite("e_1", new byte[101]));
+        Assert.Empty(Evicted);
+        Assert.Equal(["e_0"], storage.List(""));
+    }
+}
+
+public sealed class MemoryStorageTests : StorageContractTests
+{
+    private protected override SpoolStorage Create(long limit) => new MemoryStorage(limit, Evicted.Add);
+}
+
+public sealed class DiskStorageTests : StorageContractTests
+{
+    private readonly string _directory = Fakes.TestTracers.NewTempDir();
+
+    private protected override SpoolStorage Create(long limit) => new DiskStorage(_directory, limit, Evicted.Add);
+
+    [Fact]
+    public void A_new_instance_finds_what_an_earlier_one_left_oldest_first_and_drops_half_written_files()
+    {
+        var first = new DiskStorage(_directory, 1000);
+        first.TryWrite("e_a", [1]);
+        first.TryWrite("e_b", [2, 2]);
+        File.SetLastWriteTimeUtc(Path.Combine(_directory, "e_a.xr"), DateTime.UtcNow.AddMinutes(-2));
+        File.SetLastWriteTimeUtc(Path.Combine(_directory, "e_b.xr"), DateTime.UtcNow.AddMinutes(-1));
+        File.WriteAllBytes(Path.Combine(_directory, "e_c.tmp"), [9, 9, 9]);
+
+        var second = new DiskStorage(_directory, 1000);
+
+        Assert.Equal(["e_a", "e_b"], second.List(""));
+        Assert.Equal(3, second.Size);
+        Assert.Equal([2, 2], second.Read("e_b"));
+        Assert.False(File.Exists(Path.Combine(_directory, "e_c.tmp")));
+    }
+
+    [Fact]
+    public void A_scan_over_a_smaller_limit_evicts_the_oldest()
+    {
+        var first = new DiskStorage(_directory, 1000);
+        first.TryWrite("e_a", new byte[60]);
+        File.SetLastWriteTimeUtc(Path.Combine(_directory, "e_a.xr"), DateTime.UtcNow.AddMinutes(-1));
+        first.TryWrite("e_b", new byte[60]);
+
+        var second = new DiskStorage(_directory, 100, Evicted.Add);
+
+        Assert.Equal(["e_a"], Evicted);
+        Assert.Equal(["e_b"], second.List(""));
+        Assert.False(File.Exists(Path.Combine(_directory, "e_a.xr")));
+    }
+
+    [Fact]
+    public void A_directory_that_cannot_be_created_falls_back_to_memory()
+    {
+        var file = Path.Combine(_directory, "a-regular-file");
+        File.WriteAllText(file, "not a directory");
+        var options = new XRayOptions { ApiKey = "k", ProjectId = "p", TempDir = Path.Combine(file, "spool"), MaxMemorySize = 1234 };
+
+        var storage = StorageFactory.Open(options, _ => { }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+        Assert.IsType<MemoryStorage>(storage);
+        Assert.False(storage.IsDurable);
+        Assert.Equal(1234, storage.Limit);
+    }
+}
