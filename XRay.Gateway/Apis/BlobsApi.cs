@@ -51,9 +51,9 @@ public static partial class BlobsApi
         }
 
         CheckContentType(validation, request.ContentType);
-        if (request.Size is not > 0)
+        if (request.Size is not >= 0)
         {
-            validation.Add("size", "'size' must be a positive number of bytes.");
+            validation.Add("size", "'size' must be a number of bytes, 0 or more (an empty blob is a blob).");
         }
 
         if (request.Sha256 is not null && (request.Sha256.Length != 64 || !request.Sha256.All(char.IsAsciiHexDigit)))

@@ -31,7 +31,7 @@ public static partial class LocalBlobEndpoints
             return Forbidden();
         }
 
-        if (size is not > 0 || size > options.Value.MaxBlobBytes)
+        if (size is not >= 0 || size > options.Value.MaxBlobBytes)
         {
             return TooLarge(options.Value.MaxBlobBytes); // signed before the limit was lowered
         }
