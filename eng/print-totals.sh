@@ -19,9 +19,10 @@ if [ "$files" -lt "$projects" ]; then
   failed=$((failed + projects - files))
 fi
 if [ "$skipped" -gt 0 ]; then
-  echo "skipped tests and why:"
-  grep -ho 'testName="[^"]*"[^>]*outcome="NotExecuted"' "$results"/*.trx 2>/dev/null | sed 's/testName="\([^"]*\)".*/  \1/' | head -n 50
-  grep -h -A2 '<Output>' "$results"/*.trx 2>/dev/null | grep -o '<StdOut>[^<]*' | sed 's/<StdOut>/    /' | sort -u | head -n 20
+  echo "skipped tests, by reason:"
+  awk '/outcome="NotExecuted"/ { match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); want = 1 }
+       want && /<Message>/ { sub(/.*<Message>/, ""); sub(/<\/Message>.*/, ""); print $0 "\t" name; want = 0 }' "$results"/*.trx 2>/dev/null |
+    sort | awk -F '\t' '{ count[$1]++; if (!($1 in first)) first[$1] = $2 } END { for (r in count) printf "  %d x %s (e.g. %s)\n", count[r], r, first[r] }'
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]
