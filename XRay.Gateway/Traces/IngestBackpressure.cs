@@ -21,6 +21,6 @@ public sealed class IngestBackpressure(IIngestLog log, IngestProgress progress, 
             return (false, backlog);
         }
 
-        return (backlog > progress.RecentRate * limits.MaxApplyLag.TotalSeconds, backlog);
+        return (backlog > progress.ApplyRate * limits.MaxApplyLag.TotalSeconds, backlog);
     }
 }

@@ -20,6 +20,8 @@ public sealed partial class IngestConsumer(
     TimeProvider time,
     ILogger<IngestConsumer> logger) : BackgroundService
 {
+    private long _lastCommitAt;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -40,8 +42,9 @@ public sealed partial class IngestConsumer(
                     continue;
                 }
 
+                var polledAt = time.GetTimestamp();
                 var applied = ApplyUntilDoneAsync(Parse(records), records.Count, stoppingToken);
-                committed = CommitInOrderAsync(consumer, committed, applied, records, stoppingToken);
+                committed = CommitInOrderAsync(consumer, committed, applied, records, polledAt, stoppingToken);
                 inFlight.Enqueue(committed);
                 while (inFlight.Count >= settings.MaxBatchesInFlight || (inFlight.Count > 0 && inFlight.Peek().IsCompleted))
                 {
@@ -62,12 +65,18 @@ public sealed partial class IngestConsumer(
         }
     }
 
-    private async Task CommitInOrderAsync(IIngestConsumer consumer, Task previous, Task applied, IReadOnlyList<IngestRecord> records, CancellationToken stoppingToken)
+    private async Task CommitInOrderAsync(IIngestConsumer consumer, Task previous, Task applied, IReadOnlyList<IngestRecord> records, long polledAt, CancellationToken stoppingToken)
     {
         await previous.ConfigureAwait(false);
         await applied.ConfigureAwait(false);
         await RetryUntilDoneAsync(() => consumer.CommitAsync(records, stoppingToken).AsTask(), records.Count, stoppingToken).ConfigureAwait(false);
-        progress.Applied(records);
+
+        // Busy time of this batch: from when it was read, or from the previous commit if it was read while the
+        // consumer was still busy with that one. Commits run one after another, so the field needs no lock.
+        var now = time.GetTimestamp();
+        var busy = time.GetElapsedTime(Math.Max(polledAt, _lastCommitAt), now);
+        _lastCommitAt = now;
+        progress.Applied(records, busy);
     }
 
     private Task ApplyUntilDoneAsync(List<IngestEvent> events, int recordCount, CancellationToken stoppingToken) =>

@@ -8,36 +8,30 @@ namespace XRay.Grains.Ingest;
 /// </summary>
 public sealed class IngestProgress
 {
-    private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(2);
     private readonly ConcurrentDictionary<int, long> _next = new();
-    private readonly Queue<(long Timestamp, long Records)> _samples = new();
-    private readonly TimeProvider _time;
+    private const int RateWindowBatches = 16;
+    private readonly Lock _rateLock = new();
+    private readonly Queue<(int Records, TimeSpan Busy)> _recent = new();
+    private long _windowRecords;
+    private TimeSpan _windowBusy;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _recordsApplied;
-
-    public IngestProgress(TimeProvider time) => _time = time;
 
     public long RecordsApplied => Interlocked.Read(ref _recordsApplied);
 
     /// <summary>
-    /// Records applied per second over the last two seconds. While a backlog exists the consumer is busy
-    /// the whole window, so this is then its real throughput.
+    /// Records the consumer applies per second while it is busy, over its last batches (0 before the first).
+    /// Time spent idle waiting for records does not count, so refusing ingest does not make the consumer
+    /// look slower than it is; summing records and busy time (not averaging ratios) keeps two batches that
+    /// complete together from looking infinitely fast.
     /// </summary>
-    public double RecentRate
+    public double ApplyRate
     {
         get
         {
-            lock (_samples)
+            lock (_rateLock)
             {
-                var now = _time.GetTimestamp();
-                Trim(now);
-                if (_samples.Count == 0)
-                {
-                    return 0;
-                }
-
-                var (since, records) = _samples.Peek();
-                return (RecordsApplied - records) / Math.Max(_time.GetElapsedTime(since, now).TotalSeconds, 0.1);
+                return _windowBusy > TimeSpan.Zero ? _windowRecords / _windowBusy.TotalSeconds : 0;
             }
         }
     }
@@ -69,19 +63,26 @@ public sealed class IngestProgress
         Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
-    public void Applied(IReadOnlyList<IngestRecord> records)
+    /// <summary>A batch was applied and committed; <paramref name="busy"/> is the consumer time it took.</summary>
+    public void Applied(IReadOnlyList<IngestRecord> records, TimeSpan busy)
     {
         foreach (var record in records)
         {
             _next.AddOrUpdate(record.Partition, record.Offset + 1, (_, current) => Math.Max(current, record.Offset + 1));
         }
 
-        var total = Interlocked.Add(ref _recordsApplied, records.Count);
-        lock (_samples)
+        Interlocked.Add(ref _recordsApplied, records.Count);
+        lock (_rateLock)
         {
-            var now = _time.GetTimestamp();
-            _samples.Enqueue((now, total - records.Count));
-            Trim(now);
+            _recent.Enqueue((records.Count, busy));
+            _windowRecords += records.Count;
+            _windowBusy += busy;
+            if (_recent.Count > RateWindowBatches)
+            {
+                var (oldRecords, oldBusy) = _recent.Dequeue();
+                _windowRecords -= oldRecords;
+                _windowBusy -= oldBusy;
+            }
         }
 
         Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
@@ -108,14 +109,6 @@ public sealed class IngestProgress
             {
                 return false;
             }
-        }
-    }
-
-    private void Trim(long now)
-    {
-        while (_samples.Count > 1 && _time.GetElapsedTime(_samples.Peek().Timestamp, now) > RateWindow)
-        {
-            _samples.Dequeue();
         }
     }
 }
