@@ -20,6 +20,8 @@ public sealed partial class IngestConsumer(
     TimeProvider time,
     ILogger<IngestConsumer> logger) : BackgroundService
 {
+    private readonly Dictionary<int, IngestRecord> _uncommitted = [];
+    private long _lastAppliedAt;
     private long _lastCommitAt;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -39,6 +41,9 @@ public sealed partial class IngestConsumer(
                 var records = await consumer.PollAsync(settings.MaxBatchSize, settings.PollWait, stoppingToken).ConfigureAwait(false);
                 if (records.Count == 0)
                 {
+                    // Idle: commit what the interval held back, so a restart redelivers little.
+                    committed = CommitOffsetsAfterAsync(consumer, committed, force: true, stoppingToken);
+                    await committed.ConfigureAwait(false);
                     continue;
                 }
 
@@ -58,6 +63,7 @@ public sealed partial class IngestConsumer(
             }
 
             await Task.WhenAll(inFlight).ConfigureAwait(false);
+            await CommitOffsetsAfterAsync(consumer, committed, force: true, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -69,14 +75,45 @@ public sealed partial class IngestConsumer(
     {
         await previous.ConfigureAwait(false);
         await applied.ConfigureAwait(false);
-        await RetryUntilDoneAsync(() => consumer.CommitAsync(records, stoppingToken).AsTask(), records.Count, stoppingToken).ConfigureAwait(false);
 
-        // Busy time of this batch: from when it was read, or from the previous commit if it was read while the
-        // consumer was still busy with that one. Commits run one after another, so the field needs no lock.
+        // Busy time of this batch: from when it was read, or from the previous batch's completion if it was read
+        // while the consumer was still busy with that one. This chain runs one batch after another: no locks.
         var now = time.GetTimestamp();
-        var busy = time.GetElapsedTime(Math.Max(polledAt, _lastCommitAt), now);
-        _lastCommitAt = now;
-        progress.Applied(records, busy);
+        var busy = time.GetElapsedTime(Math.Max(polledAt, _lastAppliedAt), now);
+        _lastAppliedAt = now;
+        foreach (var record in records)
+        {
+            if (!_uncommitted.TryGetValue(record.Partition, out var highest) || record.Offset > highest.Offset)
+            {
+                _uncommitted[record.Partition] = record;
+            }
+        }
+
+        progress.Applied(records, busy); // durable in the store: readers may see it
+        await CommitOffsetsAsync(consumer, force: false, stoppingToken).ConfigureAwait(false);
+    }
+
+    private async Task CommitOffsetsAfterAsync(IIngestConsumer consumer, Task previous, bool force, CancellationToken stoppingToken)
+    {
+        await previous.ConfigureAwait(false);
+        await CommitOffsetsAsync(consumer, force, stoppingToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Commits the highest applied offset per partition, at most once per <see cref="IngestConsumerOptions.CommitInterval"/>
+    /// unless forced: each commit is an fsync, and a crash only redelivers what the store already ignores.
+    /// </summary>
+    private async Task CommitOffsetsAsync(IIngestConsumer consumer, bool force, CancellationToken stoppingToken)
+    {
+        if (_uncommitted.Count == 0 || (!force && time.GetElapsedTime(_lastCommitAt) < options.Value.CommitInterval))
+        {
+            return;
+        }
+
+        var highest = _uncommitted.Values.ToList();
+        await RetryUntilDoneAsync(() => consumer.CommitAsync(highest, stoppingToken).AsTask(), highest.Count, stoppingToken).ConfigureAwait(false);
+        _uncommitted.Clear();
+        _lastCommitAt = time.GetTimestamp();
     }
 
     private Task ApplyUntilDoneAsync(List<IngestEvent> events, int recordCount, CancellationToken stoppingToken) =>

@@ -15,6 +15,12 @@ public sealed class IngestConsumerOptions
     /// <summary>Batches applied at once: the next is read and parsed while the previous is written. Commits stay in order.</summary>
     public int MaxBatchesInFlight { get; set; } = 2;
 
+    /// <summary>
+    /// Least time between two offset commits (each is an fsync). A crash redelivers at most this much, which
+    /// the store ignores (unique ids). Zero commits after every batch.
+    /// </summary>
+    public TimeSpan CommitInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Pause after each batch, to protect the store under sustained load (the seed's "delay between batches").</summary>
     public TimeSpan PauseBetweenBatches { get; set; } = TimeSpan.Zero;
 

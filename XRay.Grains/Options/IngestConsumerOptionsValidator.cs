@@ -28,6 +28,11 @@ public sealed class IngestConsumerOptionsValidator : IValidateOptions<IngestCons
             failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.PollWait)} and {nameof(IngestConsumerOptions.RetryDelay)} must be positive.");
         }
 
+        if (options.CommitInterval < TimeSpan.Zero || options.CommitInterval > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.CommitInterval)} must be between 00:00:00 and 00:01:00.");
+        }
+
         if (options.PauseBetweenBatches < TimeSpan.Zero)
         {
             failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.PauseBetweenBatches)} must not be negative.");
