@@ -70,7 +70,11 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
 
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        info.Environment["DOTNET_gcServer"] = "0";
+        // Many test gateways share 2 cores: workstation GC keeps each small. A caller (the load tool) can choose otherwise.
+        if (Environment.GetEnvironmentVariable("DOTNET_gcServer") is null)
+        {
+            info.Environment["DOTNET_gcServer"] = "0";
+        }
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the gateway");
         process.OutputDataReceived += (_, e) => Keep(e.Data);
         process.ErrorDataReceived += (_, e) => Keep(e.Data);
