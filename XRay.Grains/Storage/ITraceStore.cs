@@ -30,4 +30,11 @@ public interface ITraceStore
 
     /// <summary>A page of a project's traces, newest first; at most <see cref="TraceQuery.Limit"/> items.</summary>
     Task<IReadOnlyList<TraceRecord>> ListTracesAsync(string projectId, TraceQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A page of the project's steps matching every filter, newest first (startedAt DESC, stepId DESC), after
+    /// <see cref="StepQuery.After"/>; at most <see cref="StepQuery.Limit"/> items. Always scoped to the project.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The store cannot evaluate one of the filters (see docs/query.md).</exception>
+    Task<IReadOnlyList<StepRecord>> QueryStepsAsync(string projectId, StepQuery query, CancellationToken cancellationToken = default);
 }

@@ -89,6 +89,17 @@ public sealed class MongoTraceStore(MongoStoreDatabase database, TimeProvider ti
         return [.. found.Select(ToTrace)];
     }
 
+    public async Task<IReadOnlyList<StepRecord>> QueryStepsAsync(string projectId, StepQuery query, CancellationToken cancellationToken = default)
+    {
+        var filter = MongoStepQuery.Build(projectId, query); // throws NotSupportedException before any I/O
+        var steps = await database.CollectionAsync(MongoCollections.Steps, cancellationToken).ConfigureAwait(false);
+        var found = await steps.Find(filter)
+            .Sort(Builders<BsonDocument>.Sort.Descending("startedAt").Descending("stepId"))
+            .Limit(query.Limit)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. found.Select(ToStep)];
+    }
+
     /// <summary>The project's traces matching the filters, after the cursor in (startedAt DESC, traceId DESC) order.</summary>
     internal static FilterDefinition<BsonDocument> ListFilter(string projectId, TraceQuery query)
     {

@@ -30,6 +30,7 @@ public sealed class SqliteTraceSchema : ISqliteSchema
             document TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS ix_steps_trace_number ON steps(traceId, stepNumber, startedAt);
         CREATE INDEX IF NOT EXISTS ix_steps_project_name ON steps(projectId, name);
+        CREATE INDEX IF NOT EXISTS ix_steps_project_started ON steps(projectId, startedAt DESC, stepId DESC);
         CREATE TABLE IF NOT EXISTS data (
             dataId TEXT PRIMARY KEY,
             traceId TEXT NOT NULL,

@@ -54,10 +54,7 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return new StepRecord(
-                reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), reader.GetInt64(6),
-                reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.GetString(8));
+            yield return ReadStep(reader);
         }
     }
 
@@ -110,6 +107,21 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore
         return traces;
     }
 
+    public async Task<IReadOnlyList<StepRecord>> QueryStepsAsync(string projectId, StepQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        SqliteStepQuery.Build(command, projectId, query);
+        var steps = new List<StepRecord>(query.Limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            steps.Add(ReadStep(reader));
+        }
+
+        return steps;
+    }
+
     private async Task<IReadOnlyList<DataRecord>> QueryDataAsync(string where, string traceId, string? dataId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -132,6 +144,11 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore
 
         return rows;
     }
+
+    private static StepRecord ReadStep(SqliteDataReader reader) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3),
+        reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), reader.GetInt64(6),
+        reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.GetString(8));
 
     private static TraceRecord ReadTrace(SqliteDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),
