@@ -17,6 +17,7 @@ app.MapAuthApi();
 app.MapProjectsApi();
 app.MapIngestApi();
 app.MapTracesApi();
+app.MapQueryApi();
 app.MapBlobsApi();
 
 app.Run();
