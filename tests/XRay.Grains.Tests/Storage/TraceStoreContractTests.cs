@@ -154,6 +154,32 @@ public abstract class TraceStoreContractTests
         Assert.Empty(await Ids(store, new TraceQuery("running", "report", null, null, 10, null)));
     }
 
+    [Fact]
+    public async Task Step_queries_filter_on_columns_page_newest_first_and_stay_in_the_project()
+    {
+        var store = CreateStore();
+        var traceId = NewTraceId(_projectId);
+        var other = NewTraceId(NewObjectId());
+        var steps = Enumerable.Range(1, 5).Select(n => Step(traceId, n) with { Kind = n % 2 == 0 ? "rank" : "llm" }).ToList();
+        await store.WriteAsync(new TraceWriteBatch([Start(traceId, 1_000), Start(other, 1_000)], [.. steps, Step(other, 1), Step(other, 2)], []), Ct);
+
+        Assert.Equal([5, 4, 3, 2, 1], await StepNumbers(store, new StepQuery([], 10, null)));
+        Assert.Equal([4, 2], await StepNumbers(store, new StepQuery([new StepFilter(StepField.Kind, StepFilterOp.Eq, "rank")], 10, null)));
+        Assert.Equal([5, 3, 1], await StepNumbers(store, new StepQuery([new StepFilter(StepField.Kind, StepFilterOp.Ne, "rank")], 10, null)));
+        Assert.Equal([4, 3], await StepNumbers(store, new StepQuery(
+            [new StepFilter(StepField.StepNumber, StepFilterOp.Gte, 3L), new StepFilter(StepField.StepNumber, StepFilterOp.Lt, 5.0)], 10, null)));
+        Assert.Equal([1], await StepNumbers(store, new StepQuery([new StepFilter(StepField.Name, StepFilterOp.Contains, "p-1")], 10, null)));
+        Assert.Equal([5, 4, 3, 2, 1], await StepNumbers(store, new StepQuery([new StepFilter(StepField.TraceId, StepFilterOp.Eq, traceId)], 10, null)));
+        Assert.Empty(await StepNumbers(store, new StepQuery([new StepFilter(StepField.TraceId, StepFilterOp.Eq, other)], 10, null)));
+        Assert.Empty(await StepNumbers(store, new StepQuery([new StepFilter(StepField.Name, StepFilterOp.Eq, "x' OR 1=1 --")], 10, null)));
+
+        var after = new StepCursor(steps[3].StartedAt, steps[3].StepId);
+        Assert.Equal([3, 2], await StepNumbers(store, new StepQuery([], 2, after)));
+    }
+
+    private async Task<IEnumerable<int>> StepNumbers(ITraceStore store, StepQuery query) =>
+        (await store.QueryStepsAsync(_projectId, query, Ct)).Select(s => s.StepNumber);
+
     private async Task<IEnumerable<string>> Ids(ITraceStore store, TraceQuery query) =>
         (await store.ListTracesAsync(_projectId, query, Ct)).Select(t => t.TraceId);
 
