@@ -134,6 +134,7 @@ public sealed class StepQueryTests(GatewayFixture fixture)
         await ExpectProblemAsync(project, new { limit = 201 }, "limit");
         await ExpectProblemAsync(project, new { cursor = "bogus" }, "cursor");
         await ExpectProblemAsync(project, new { filters = new object?[] { null } }, "filters[0]");
+        await ExpectProblemAsync(project, new { filters = "name eq x" }, string.Empty); // not an array: the body does not bind
         await ExpectProblemAsync(project, new { filters = new[] { new { field = "output.kept", op = "eq", value = new { nested = 1 } } } }, "filters[0].value");
     }
 
