@@ -51,7 +51,7 @@ public static class QueryApi
         }
 
         var page = rows.Take(query.Limit).ToList();
-        var next = rows.Count > query.Limit ? StepCursors.Encode(new StepCursor(page[^1].StartedAt, page[^1].StepId)) : null;
+        var next = rows.Count > query.Limit ? KeysetCursor.Encode(page[^1].StartedAt, page[^1].StepId) : null;
         return (FileContentHttpResult)TraceJson.ToResult(writer =>
         {
             writer.WriteStartObject();

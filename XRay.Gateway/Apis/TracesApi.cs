@@ -1,10 +1,9 @@
-using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Claims;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using XRay.Gateway.Auth;
 using XRay.Gateway.Problems;
+using XRay.Gateway.Query;
 using XRay.Gateway.Traces;
 using XRay.Grains.Accounts;
 using XRay.Grains.Ids;
@@ -57,7 +56,7 @@ public static class TracesApi
         // One extra row tells whether another page follows.
         var rows = await store.ListTracesAsync(projectId, parsed with { Limit = parsed.Limit + 1 }, cancellationToken);
         var page = rows.Take(parsed.Limit).ToList();
-        var next = rows.Count > parsed.Limit ? EncodeCursor(new TraceCursor(page[^1].StartedAt, page[^1].TraceId)) : null;
+        var next = rows.Count > parsed.Limit ? KeysetCursor.Encode(page[^1].StartedAt, page[^1].TraceId) : null;
         return (FileContentHttpResult)TraceJson.ToResult(writer =>
         {
             writer.WriteStartObject();
@@ -120,9 +119,16 @@ public static class TracesApi
         }
 
         TraceCursor? after = null;
-        if (query.Cursor is not null && !TryDecodeCursor(query.Cursor, out after))
+        if (query.Cursor is not null)
         {
-            validation.Add("cursor", "'cursor' is not a cursor this API returned.");
+            if (KeysetCursor.TryDecode(query.Cursor, id => TraceIds.TryParse(id, out _), out var startedAt, out var traceId))
+            {
+                after = new TraceCursor(startedAt, traceId);
+            }
+            else
+            {
+                validation.Add("cursor", "'cursor' is not a cursor this API returned.");
+            }
         }
 
         return new TraceQuery(query.Status, query.Name, from, to, limit, after);
@@ -142,27 +148,5 @@ public static class TracesApi
 
         validation.Add(field, $"'{field}' must be an RFC 3339 date-time.");
         return null;
-    }
-
-    private static string EncodeCursor(TraceCursor cursor) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{cursor.StartedAt.ToString(CultureInfo.InvariantCulture)}:{cursor.TraceId}"));
-
-    private static bool TryDecodeCursor(string value, out TraceCursor? cursor)
-    {
-        cursor = null;
-        if (value.Length > 200 || !Base64Url.IsValid(value))
-        {
-            return false;
-        }
-
-        var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(value));
-        var colon = text.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 1 || !long.TryParse(text.AsSpan(0, colon), NumberStyles.Integer, CultureInfo.InvariantCulture, out var startedAt) || !TraceIds.TryParse(text[(colon + 1)..], out _))
-        {
-            return false;
-        }
-
-        cursor = new TraceCursor(startedAt, text[(colon + 1)..]);
-        return true;
     }
 }

@@ -62,9 +62,16 @@ public static class StepQueryParser
         }
 
         StepCursor? after = null;
-        if (request.Cursor is not null && !StepCursors.TryDecode(request.Cursor, out after))
+        if (request.Cursor is not null)
         {
-            validation.Add("cursor", "'cursor' is not a cursor this API returned.");
+            if (KeysetCursor.TryDecode(request.Cursor, id => Guid.TryParse(id, out _), out var startedAt, out var stepId))
+            {
+                after = new StepCursor(startedAt, stepId);
+            }
+            else
+            {
+                validation.Add("cursor", "'cursor' is not a cursor this API returned.");
+            }
         }
 
         return new StepQuery(filters, limit, after);
