@@ -7,7 +7,7 @@ using XRay.Grains.Storage.Sqlite;
 namespace XRay.LoadTest;
 
 /// <summary>Figures of one query run.</summary>
-internal sealed record QueryResult(LoadOptions Options, long Steps, long Traces, TimeSpan SeedTime, Latencies Trace, Latencies FirstPage, Latencies CursorPages);
+internal sealed record QueryResult(LoadOptions Options, long Steps, long Traces, TimeSpan SeedTime, Latencies Trace, Latencies FirstPage, Latencies CursorPages, Latencies StepsByKind, Latencies StepsByPath);
 
 /// <summary>
 /// Query latency on a big project: one 1,000-step trace ingested through the API, plus ~N steps written
@@ -62,7 +62,10 @@ internal static class QueryScenario
             using var page = JsonDocument.Parse(await GetAsync(target, $"api/v1/projects/{project.ProjectId}/traces?limit=50{query}"));
             cursor = page.RootElement.GetProperty("nextCursor").GetString();
         });
-        return new QueryResult(options, seeded.Steps + 1000, (seeded.Events - seeded.Steps) / 2, seedTime, trace, firstPage, cursorPages);
+        // The step query (POST .../query): a column filter, then a JSON-path filter into each step's output.
+        var byKind = await MeasureAsync(options.Requests, () => QueryStepsAsync(target, """{"filters":[{"field":"kind","op":"eq","value":"filter"}],"limit":50}"""));
+        var byPath = await MeasureAsync(options.Requests, () => QueryStepsAsync(target, """{"filters":[{"field":"output.kept","op":"gt","value":35}],"limit":50}"""));
+        return new QueryResult(options, seeded.Steps + 1000, (seeded.Events - seeded.Steps) / 2, seedTime, trace, firstPage, cursorPages, byKind, byPath);
     }
 
     /// <summary>A trace of exactly 1,000 steps, through <c>POST /api/v1/ingest</c> like any other.</summary>
@@ -104,6 +107,16 @@ internal static class QueryScenario
         }
 
         return latencies;
+    }
+
+    private static async Task QueryStepsAsync(Target target, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/projects/{target.Project.ProjectId}/query") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", target.Project.Owner.Token);
+        using var response = await target.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        using var page = response.IsSuccessStatusCode ? JsonDocument.Parse(text) : throw new HttpRequestException($"query answered {(int)response.StatusCode}: {text}");
+        _ = page.RootElement.GetProperty("items").GetArrayLength() == 50 ? 0 : throw new InvalidOperationException("the step query did not fill a page of 50");
     }
 
     private static async Task<string> GetAsync(Target target, string path)
