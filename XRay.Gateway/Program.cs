@@ -1,7 +1,13 @@
 using XRay.Gateway.Apis;
 using XRay.Gateway.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    // appsettings.json is read from next to the binaries, whatever the working directory, and is not watched:
+    // a recursive file watcher on a content root that holds the data directory wakes on every log and store write.
+    Args = ["--hostBuilder:reloadConfigOnChange=false", .. args],
+    ContentRootPath = AppContext.BaseDirectory,
+});
 builder.AddXRayGateway();
 
 var app = builder.Build();
