@@ -42,7 +42,7 @@ public static partial class IngestApi
         HttpRequest request, ClaimsPrincipal caller, IIngestLog log, IngestBackpressure backpressure, IOptions<IngestOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var limits = options.Value;
-        if (await backpressure.CheckAsync(cancellationToken) is (true, var backlog))
+        if (await backpressure.AdmitAsync(cancellationToken) is (false, var backlog))
         {
             request.HttpContext.Response.Headers.RetryAfter = "1";
             return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Ingest is catching up",

@@ -14,9 +14,12 @@ public sealed class IngestOptions
 
     /// <summary>
     /// Backpressure: when the events acknowledged but not yet applied would take longer than this to apply at
-    /// the consumer's recent rate, ingest answers 429 with <c>Retry-After</c>, keeping time-to-queryable bounded.
+    /// the consumer's recent rate, a new batch waits (<see cref="MaxAdmissionWait"/>), keeping time-to-queryable bounded.
     /// </summary>
-    public TimeSpan MaxApplyLag { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxApplyLag { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long a batch waits under backpressure for the consumer to catch up before it gets 429 with <c>Retry-After</c>.</summary>
+    public TimeSpan MaxAdmissionWait { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>A backlog below this many records never triggers backpressure (bursts are absorbed).</summary>
     public long MinBacklogRecords { get; set; } = 5000;

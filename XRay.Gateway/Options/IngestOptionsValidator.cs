@@ -23,6 +23,11 @@ public sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             failures.Add($"Ingest:{nameof(IngestOptions.MaxEventBytes)} must be at least 1 KiB and at most {nameof(IngestOptions.MaxBodyBytes)}.");
         }
 
+        if (options.MaxAdmissionWait < TimeSpan.Zero || options.MaxAdmissionWait > TimeSpan.FromSeconds(30))
+        {
+            failures.Add($"Ingest:{nameof(IngestOptions.MaxAdmissionWait)} must be between 0 and 30 seconds.");
+        }
+
         if (options.MaxApplyLag <= TimeSpan.Zero || options.MinBacklogRecords < 0)
         {
             failures.Add($"Ingest:{nameof(IngestOptions.MaxApplyLag)} must be positive and Ingest:{nameof(IngestOptions.MinBacklogRecords)} not negative.");

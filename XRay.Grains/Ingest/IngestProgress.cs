@@ -48,6 +48,9 @@ public sealed class IngestProgress
         return backlog;
     }
 
+    /// <summary>Completes at the next change of the applied offsets (take it before reading them, then await it).</summary>
+    public Task Changed => Volatile.Read(ref _changed).Task;
+
     /// <summary>The offset after the last applied record of a partition (0 when none).</summary>
     public long NextOffset(int partition) => _next.TryGetValue(partition, out var next) ? next : 0;
 
@@ -95,7 +98,7 @@ public sealed class IngestProgress
         cts.CancelAfter(timeout);
         while (true)
         {
-            var changed = Volatile.Read(ref _changed).Task;
+            var changed = Changed;
             if (endOffsets.Select((end, partition) => NextOffset(partition) >= end).All(caughtUp => caughtUp))
             {
                 return true;

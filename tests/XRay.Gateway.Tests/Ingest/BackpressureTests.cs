@@ -17,6 +17,7 @@ public sealed class BackpressureTests
             ["Ingest:Consumer:MaxBatchSize"] = "20",
             ["Ingest:MinBacklogRecords"] = "40",
             ["Ingest:MaxApplyLag"] = "00:00:00.100",
+            ["Ingest:MaxAdmissionWait"] = "00:00:00.200",
         });
         await gateway.StartAsync();
         using var client = gateway.CreateClient();
@@ -59,5 +60,36 @@ public sealed class BackpressureTests
         }
         while (stored.Count < acknowledged.Count && DateTime.UtcNow < deadline);
         Assert.Empty(acknowledged.Except(stored));
+    }
+
+    [Fact]
+    public async Task A_batch_over_the_limit_waits_for_the_consumer_instead_of_being_refused()
+    {
+        // 100 records/s applied; a backlog over 40 records holds new batches until it drains.
+        await using var gateway = new GatewayProcess(settings: new Dictionary<string, string>
+        {
+            ["Ingest:Consumer:PauseBetweenBatches"] = "00:00:00.200",
+            ["Ingest:Consumer:MaxBatchSize"] = "20",
+            ["Ingest:MinBacklogRecords"] = "40",
+            ["Ingest:MaxApplyLag"] = "00:00:00.001",
+            ["Ingest:MaxAdmissionWait"] = "00:00:10",
+        });
+        await gateway.StartAsync();
+        using var client = gateway.CreateClient();
+        var project = await client.CreateProjectWithKeyAsync(await client.RegisterAndLoginAsync());
+        var trace = new TraceEvents(project.ProjectId);
+
+        var slowest = TimeSpan.Zero;
+        for (var batch = 0; batch < 10; batch++)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            using var response = await client.SendAsync(XRayApi.WithKey(HttpMethod.Post, "api/v1/ingest", project.ApiKey,
+                TraceEvents.Batch([.. Enumerable.Range(1, 20).Select(i => trace.Step((batch * 20) + i))])));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            slowest = TimeSpan.FromTicks(Math.Max(slowest.Ticks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks));
+        }
+
+        // Without admission control every batch is answered as soon as it is appended (milliseconds).
+        Assert.True(slowest >= TimeSpan.FromMilliseconds(100), $"no batch waited for the consumer (slowest {slowest.TotalMilliseconds:0} ms)");
     }
 }
