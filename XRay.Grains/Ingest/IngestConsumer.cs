@@ -15,6 +15,7 @@ namespace XRay.Grains.Ingest;
 public sealed partial class IngestConsumer(
     IIngestLog log,
     IGrainFactory grains,
+    Storage.ITraceStore store,
     IngestProgress progress,
     IOptions<IngestConsumerOptions> options,
     TimeProvider time,
@@ -111,7 +112,15 @@ public sealed partial class IngestConsumer(
         }
 
         var highest = _uncommitted.Values.ToList();
-        await RetryUntilDoneAsync(() => consumer.CommitAsync(highest, stoppingToken).AsTask(), highest.Count, stoppingToken).ConfigureAwait(false);
+        await RetryUntilDoneAsync(
+            async () =>
+            {
+                // Every batch below these offsets was written before this flush began: after it, they are durable.
+                await store.FlushAsync(stoppingToken).ConfigureAwait(false);
+                await consumer.CommitAsync(highest, stoppingToken).ConfigureAwait(false);
+            },
+            highest.Count,
+            stoppingToken).ConfigureAwait(false);
         _uncommitted.Clear();
         _lastCommitAt = time.GetTimestamp();
     }

@@ -12,6 +12,10 @@ namespace XRay.Grains.Ingest;
 /// </summary>
 public sealed partial class TraceStoreWriter(ITraceStore store, ILogger<TraceStoreWriter> logger) : BackgroundService
 {
+    private const int MaxGroup = 512;
+    private const int MinGroupRows = 1000;
+    private static readonly TimeSpan MaxLinger = TimeSpan.FromMilliseconds(2);
+
     private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>Writes the batch together with whatever else is pending; completes when it is durable.</summary>
@@ -34,9 +38,21 @@ public sealed partial class TraceStoreWriter(ITraceStore store, ILogger<TraceSto
             while (await _pending.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
                 group.Clear();
-                while (group.Count < 256 && _pending.Reader.TryRead(out var next))
+                var rows = 0;
+                while (true)
                 {
-                    group.Add(next);
+                    while (group.Count < MaxGroup && _pending.Reader.TryRead(out var next))
+                    {
+                        group.Add(next);
+                        rows += next.Batch.Steps.Count + next.Batch.Traces.Count + next.Batch.Data.Count;
+                    }
+
+                    // Each transaction costs a fixed amount beyond its rows (the pages it dirties are written to the WAL
+                    // at commit): while a consumer batch's trace grains are still handing in their parts, wait briefly.
+                    if (rows >= MinGroupRows || group.Count >= MaxGroup || !await MoreSoonAsync(stoppingToken).ConfigureAwait(false))
+                    {
+                        break;
+                    }
                 }
 
                 await CommitAsync(group, stoppingToken).ConfigureAwait(false);
@@ -52,6 +68,20 @@ public sealed partial class TraceStoreWriter(ITraceStore store, ILogger<TraceSto
             {
                 left.Done.TrySetException(new OperationCanceledException("The silo is stopping."));
             }
+        }
+    }
+
+    private async Task<bool> MoreSoonAsync(CancellationToken stoppingToken)
+    {
+        using var linger = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        linger.CancelAfter(MaxLinger);
+        try
+        {
+            return await _pending.Reader.WaitToReadAsync(linger.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

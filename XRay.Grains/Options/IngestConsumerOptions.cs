@@ -13,7 +13,7 @@ public sealed class IngestConsumerOptions
     public TimeSpan PollWait { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Batches applied at once: the next is read and parsed while the previous is written. Commits stay in order.</summary>
-    public int MaxBatchesInFlight { get; set; } = 2;
+    public int MaxBatchesInFlight { get; set; } = 4;
 
     /// <summary>
     /// Least time between two offset commits (each is an fsync). A crash redelivers at most this much, which

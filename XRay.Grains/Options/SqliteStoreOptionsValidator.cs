@@ -23,6 +23,16 @@ public sealed class SqliteStoreOptionsValidator : IValidateOptions<SqliteStoreOp
             failures.Add($"{nameof(SqliteStoreOptions.BusyTimeout)} must be positive.");
         }
 
+        if (options.WriterCacheSizeMiB is < 1 or > 4096)
+        {
+            failures.Add($"{nameof(SqliteStoreOptions.WriterCacheSizeMiB)} must be between 1 and 4096.");
+        }
+
+        if (options.WalAutoCheckpointPages is < 100 or > 1_000_000)
+        {
+            failures.Add($"{nameof(SqliteStoreOptions.WalAutoCheckpointPages)} must be between 100 and 1000000.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

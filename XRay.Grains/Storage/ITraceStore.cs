@@ -7,12 +7,20 @@ namespace XRay.Grains.Storage;
 public interface ITraceStore
 {
     /// <summary>
-    /// Writes a batch durably in one transaction: traces upserted (merged), steps and data inserted with
-    /// existing ids ignored, and each trace's step count raised by its newly inserted steps.
+    /// Writes a batch in one transaction: traces upserted (merged), steps and data inserted with existing ids
+    /// ignored, and each trace's step count raised by its newly inserted steps. Readers see it when this returns;
+    /// it survives a crash of this process; it survives power loss after the next <see cref="FlushAsync"/>.
     /// </summary>
     Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default);
 
-    /// <summary>Inserts data blob metadata; rows whose <c>dataId</c> exists are ignored.</summary>
+    /// <summary>
+    /// Makes every write that completed before the call durable against power loss. The ingest consumer calls it
+    /// before committing log offsets, so one sync covers many write transactions. A no-op where every write is
+    /// already durable when it returns (MongoDB with its journaled write concern).
+    /// </summary>
+    Task FlushAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Inserts data blob metadata durably; rows whose <c>dataId</c> exists are ignored.</summary>
     Task InsertDataAsync(IReadOnlyList<DataRecord> data, CancellationToken cancellationToken = default);
 
     /// <summary>A blob's metadata, or <c>null</c> when the trace has no such blob (yet).</summary>

@@ -14,6 +14,10 @@ public sealed class MongoTraceStore(MongoStoreDatabase database, TimeProvider ti
 {
     private static readonly FilterDefinitionBuilder<BsonDocument> Filter = Builders<BsonDocument>.Filter;
 
+    /// <inheritdoc />
+    /// <remarks>Writes are acknowledged under the database's journaled write concern: nothing is left to sync.</remarks>
+    public Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     public async Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
     {
         var now = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();

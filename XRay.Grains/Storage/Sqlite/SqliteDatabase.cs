@@ -30,9 +30,17 @@ public sealed class SqliteDatabase : IDisposable
         _busyTimeoutMs = (int)value.BusyTimeout.TotalMilliseconds;
         _schemas = schemas;
         DatabasePath = value.DatabasePath;
+        WriterCacheSizeKiB = value.WriterCacheSizeMiB * 1024;
+        WalAutoCheckpointPages = value.WalAutoCheckpointPages;
     }
 
     public string DatabasePath { get; }
+
+    /// <summary>Page cache of the trace store's long-lived writer connection, in KiB.</summary>
+    public int WriterCacheSizeKiB { get; }
+
+    /// <summary>Write-ahead log size, in pages, at which the trace store's writer checkpoints it into the database file.</summary>
+    public int WalAutoCheckpointPages { get; }
 
     public void Dispose() => _initLock.Dispose();
 
@@ -45,6 +53,26 @@ public sealed class SqliteDatabase : IDisposable
         }
 
         return await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Syncs the write-ahead log, then the database file, to disk (fsync). Used by writers that commit with
+    /// <c>synchronous=NORMAL</c> and make their commits durable in groups; see <see cref="SqliteTraceStore.FlushAsync"/>.
+    /// </summary>
+    public void SyncFiles()
+    {
+        foreach (var path in (ReadOnlySpan<string>)[DatabasePath + "-wal", DatabasePath])
+        {
+            try
+            {
+                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                RandomAccess.FlushToDisk(handle);
+            }
+            catch (FileNotFoundException)
+            {
+                // Nothing written yet, or no log: the last connection checkpointed it into the database file and removed it.
+            }
+        }
     }
 
     private async Task<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken)

@@ -4,24 +4,70 @@ using Microsoft.Data.Sqlite;
 namespace XRay.Grains.Storage.Sqlite;
 
 /// <summary>The trace collections in SQLite. Writes are bulk transactions synced to disk before they return.</summary>
-public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore
+public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore, IAsyncDisposable
 {
     private const string TraceColumns = "traceId, projectId, name, status, startedAt, endedAt, metadata, output, error, stepCount, updatedAt";
 
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private SqliteTraceWrites? _writes;
+
     public async Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
     {
-        // The connection syncs commits fully (SqliteDatabase): the consumer commits its log offset after this returns.
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await SqliteTraceWrites.UpsertTracesAsync(connection, batch.Traces, cancellationToken).ConfigureAwait(false);
-        var inserted = await SqliteTraceWrites.InsertStepsAsync(connection, batch.Steps, cancellationToken).ConfigureAwait(false);
-        await SqliteTraceWrites.InsertDataAsync(connection, batch.Data, cancellationToken).ConfigureAwait(false);
-        await SqliteTraceWrites.AddStepCountsAsync(connection, inserted, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        // Commits are not synced one by one (WAL, synchronous=NORMAL): FlushAsync syncs the WAL for many of them.
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _writes ??= await SqliteTraceWrites.OpenAsync(database, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                _writes.Write(batch);
+            }
+            catch
+            {
+                // The transaction rolled back; reopen on the next write rather than trust the connection's state.
+                var failed = _writes;
+                _writes = null;
+                await failed.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
-    public Task InsertDataAsync(IReadOnlyList<DataRecord> data, CancellationToken cancellationToken = default) =>
-        WriteAsync(new TraceWriteBatch([], [], data), cancellationToken);
+    public async ValueTask DisposeAsync()
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_writes is not null)
+            {
+                await _writes.DisposeAsync().ConfigureAwait(false);
+                _writes = null;
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task InsertDataAsync(IReadOnlyList<DataRecord> data, CancellationToken cancellationToken = default)
+    {
+        await WriteAsync(new TraceWriteBatch([], [], data), cancellationToken).ConfigureAwait(false);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A committed transaction is in the write-ahead log (or, after a checkpoint, in the database file, which SQLite
+    /// syncs before it reuses the log). Syncing both files makes every transaction committed before this call
+    /// durable. The sync runs beside the writer: it never holds up the next transaction.
+    /// </remarks>
+    public Task FlushAsync(CancellationToken cancellationToken = default) =>
+        Task.Run(() => database.SyncFiles(), cancellationToken);
 
     public async Task<DataRecord?> FindDataAsync(string traceId, string dataId, CancellationToken cancellationToken = default)
     {

@@ -2,22 +2,30 @@ using Microsoft.Data.Sqlite;
 
 namespace XRay.Grains.Storage.Sqlite;
 
-/// <summary>The bulk statements of one write transaction, each prepared once and run per row.</summary>
-internal static class SqliteTraceWrites
+/// <summary>
+/// The store's single writer: one long-lived connection with its statements prepared once. SQLite has one
+/// writer at a time anyway; keeping it on one connection keeps that connection's page cache warm (a pooled
+/// connection that another connection wrote behind must drop its cache) and skips re-preparing statements.
+/// Not thread-safe: <see cref="SqliteTraceStore"/> serializes callers.
+/// </summary>
+internal sealed class SqliteTraceWrites : IAsyncDisposable
 {
-    /// <summary>
-    /// Upserts traces. A new trace starts with the steps already stored for it (steps may arrive first);
-    /// afterwards its count only grows by newly inserted steps (<see cref="AddStepCountsAsync"/>).
-    /// </summary>
-    public static async Task UpsertTracesAsync(SqliteConnection connection, IReadOnlyList<TraceUpsert> traces, CancellationToken cancellationToken)
-    {
-        if (traces.Count == 0)
-        {
-            return;
-        }
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _upsertTrace;
+    private readonly SqliteParameter[] _upsertTraceParameters;
+    private readonly SqliteCommand _insertStep;
+    private readonly SqliteParameter[] _insertStepParameters;
+    private readonly SqliteCommand _insertData;
+    private readonly SqliteParameter[] _insertDataParameters;
+    private readonly SqliteCommand _addStepCount;
+    private readonly SqliteParameter[] _addStepCountParameters;
 
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+    private SqliteTraceWrites(SqliteConnection connection)
+    {
+        _connection = connection;
+        // A new trace starts with the steps already stored for it (steps may arrive first); afterwards its count
+        // only grows by newly inserted steps (_addStepCount): O(1) per trace, however long the trace.
+        (_upsertTrace, _upsertTraceParameters) = Prepare("""
             INSERT INTO traces (traceId, projectId, name, status, startedAt, endedAt, metadata, output, error, stepCount, updatedAt)
             VALUES ($id, $project, $name, $status, $started, $ended, $metadata, $output, $error,
                     (SELECT COUNT(*) FROM steps WHERE traceId = $id), $now)
@@ -30,81 +38,105 @@ internal static class SqliteTraceWrites
                 output = COALESCE(excluded.output, traces.output),
                 error = COALESCE(excluded.error, traces.error),
                 updatedAt = excluded.updatedAt
-            """;
-        var p = Parameters(command, "$id", "$project", "$name", "$status", "$started", "$ended", "$metadata", "$output", "$error", "$now");
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        foreach (var t in traces)
-        {
-            Set(p, t.TraceId, t.ProjectId, t.Name, t.Status, t.StartedAt, t.EndedAt, t.Metadata, t.Output, t.Error, now);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Inserts steps, ignoring known ids; returns how many were new, per trace.</summary>
-    public static async Task<Dictionary<string, int>> InsertStepsAsync(SqliteConnection connection, IReadOnlyList<StepRecord> steps, CancellationToken cancellationToken)
-    {
-        var inserted = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (steps.Count == 0)
-        {
-            return inserted;
-        }
-
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+            """, "$id", "$project", "$name", "$status", "$started", "$ended", "$metadata", "$output", "$error", "$now");
+        (_insertStep, _insertStepParameters) = Prepare("""
             INSERT INTO steps (stepId, traceId, projectId, stepNumber, name, kind, status, startedAt, endedAt, document)
             VALUES ($id, $trace, $project, $number, $name, $kind, $status, $started, $ended, $document)
             ON CONFLICT(stepId) DO NOTHING
-            """;
-        var p = Parameters(command, "$id", "$trace", "$project", "$number", "$name", "$kind", "$status", "$started", "$ended", "$document");
-        foreach (var s in steps)
+            """, "$id", "$trace", "$project", "$number", "$name", "$kind", "$status", "$started", "$ended", "$document");
+        (_insertData, _insertDataParameters) = Prepare("""
+            INSERT INTO data (dataId, traceId, projectId, contentType, size, sha256, createdAt)
+            VALUES ($id, $trace, $project, $type, $size, $sha, $at)
+            ON CONFLICT(dataId) DO NOTHING
+            """, "$id", "$trace", "$project", "$type", "$size", "$sha", "$at");
+        (_addStepCount, _addStepCountParameters) = Prepare("UPDATE traces SET stepCount = stepCount + $added WHERE traceId = $id", "$added", "$id");
+    }
+
+    /// <summary>Opens the writer's connection with the database's writer cache size and checkpoint interval.</summary>
+    public static async Task<SqliteTraceWrites> OpenAsync(SqliteDatabase database, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var (cacheSizeKiB, walAutoCheckpointPages) = (database.WriterCacheSizeKiB, database.WalAutoCheckpointPages);
+        try
         {
-            Set(p, s.StepId, s.TraceId, s.TraceId[..24], s.StepNumber, s.Name, s.Kind, s.Status, s.StartedAt, s.EndedAt, s.Document);
-            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0)
+            await using (var pragma = connection.CreateCommand())
+            {
+                // NORMAL: a commit is not synced on its own; SqliteTraceStore.FlushAsync syncs many at once before the
+                // ingest consumer commits its log offsets. A process crash loses nothing either way (the OS holds the
+                // pages); after power loss, the log redelivers what was not synced, and the ids make that harmless.
+                pragma.CommandText = $"PRAGMA cache_size=-{cacheSizeKiB}; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint={walAutoCheckpointPages};";
+                await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return new SqliteTraceWrites(connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Writes the batch in one transaction, synced to disk before it returns.</summary>
+    public void Write(TraceWriteBatch batch)
+    {
+        using var transaction = _connection.BeginTransaction();
+        foreach (var command in (ReadOnlySpan<SqliteCommand>)[_upsertTrace, _insertStep, _insertData, _addStepCount])
+        {
+            command.Transaction = transaction;
+        }
+
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        foreach (var t in batch.Traces)
+        {
+            Set(_upsertTraceParameters, t.TraceId, t.ProjectId, t.Name, t.Status, t.StartedAt, t.EndedAt, t.Metadata, t.Output, t.Error, now);
+            _upsertTrace.ExecuteNonQuery();
+        }
+
+        var inserted = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var s in batch.Steps)
+        {
+            Set(_insertStepParameters, s.StepId, s.TraceId, s.TraceId[..24], s.StepNumber, s.Name, s.Kind, s.Status, s.StartedAt, s.EndedAt, s.Document);
+            if (_insertStep.ExecuteNonQuery() > 0)
             {
                 inserted[s.TraceId] = inserted.GetValueOrDefault(s.TraceId) + 1;
             }
         }
 
-        return inserted;
-    }
-
-    public static async Task InsertDataAsync(SqliteConnection connection, IReadOnlyList<DataRecord> data, CancellationToken cancellationToken)
-    {
-        if (data.Count == 0)
+        foreach (var d in batch.Data)
         {
-            return;
+            Set(_insertDataParameters, d.DataId, d.TraceId, d.ProjectId, d.ContentType, d.Size, d.Sha256, d.CreatedAt.ToUnixTimeMilliseconds());
+            _insertData.ExecuteNonQuery();
         }
 
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO data (dataId, traceId, projectId, contentType, size, sha256, createdAt)
-            VALUES ($id, $trace, $project, $type, $size, $sha, $at)
-            ON CONFLICT(dataId) DO NOTHING
-            """;
-        var p = Parameters(command, "$id", "$trace", "$project", "$type", "$size", "$sha", "$at");
-        foreach (var d in data)
-        {
-            Set(p, d.DataId, d.TraceId, d.ProjectId, d.ContentType, d.Size, d.Sha256, d.CreatedAt.ToUnixTimeMilliseconds());
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Adds the newly inserted steps to their traces' counts: O(1) per trace, however long the trace.</summary>
-    public static async Task AddStepCountsAsync(SqliteConnection connection, Dictionary<string, int> inserted, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE traces SET stepCount = stepCount + $added WHERE traceId = $id";
-        var p = Parameters(command, "$added", "$id");
         foreach (var (traceId, added) in inserted)
         {
-            Set(p, added, traceId);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            Set(_addStepCountParameters, added, traceId);
+            _addStepCount.ExecuteNonQuery();
         }
+
+        transaction.Commit();
     }
 
-    // Untyped parameters: the provider binds each value with its own type (INTEGER stays INTEGER).
-    private static SqliteParameter[] Parameters(SqliteCommand command, params string[] names) =>
-        [.. names.Select(name => command.Parameters.Add(new SqliteParameter { ParameterName = name }))];
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var command in (SqliteCommand[])[_upsertTrace, _insertStep, _insertData, _addStepCount])
+        {
+            await command.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private (SqliteCommand Command, SqliteParameter[] Parameters) Prepare(string sql, params string[] names)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        // Untyped parameters: the provider binds each value with its own type (INTEGER stays INTEGER).
+        var parameters = names.Select(name => command.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
+        command.Prepare();
+        return (command, parameters);
+    }
 
     private static void Set(SqliteParameter[] parameters, params object?[] values)
     {

@@ -8,8 +8,14 @@ namespace XRay.Grains.Tests.Storage;
 public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
 {
     private readonly SqliteTestDatabase _database = new();
+    private readonly List<SqliteTraceStore> _stores = [];
 
-    protected override ITraceStore CreateStore() => new SqliteTraceStore(_database.Database);
+    protected override ITraceStore CreateStore()
+    {
+        var store = new SqliteTraceStore(_database.Database);
+        _stores.Add(store);
+        return store;
+    }
 
     [Fact]
     public async Task Path_filters_compare_like_with_like_and_bind_the_path()
@@ -34,5 +40,32 @@ public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
             (await store.QueryStepsAsync(projectId, new StepQuery([filter], 10, null), TestContext.Current.CancellationToken)).Select(s => s.StepNumber);
     }
 
-    public void Dispose() => _database.Dispose();
+    [Fact]
+    public async Task Flush_works_before_any_write_and_writes_are_read_back_by_a_fresh_connection()
+    {
+        var store = CreateStore();
+        await store.FlushAsync(TestContext.Current.CancellationToken); // no write-ahead log yet
+        var projectId = NewObjectId();
+        var traceId = NewTraceId(projectId);
+        await store.WriteAsync(
+            new TraceWriteBatch([new TraceUpsert(traceId, projectId, "run", "running", 1_000, null, null, null, null)],
+                [new StepRecord(NewUuid(), traceId, 1, "filter", null, "ok", 1_000, null, "{}")], []),
+            TestContext.Current.CancellationToken);
+        await store.FlushAsync(TestContext.Current.CancellationToken);
+        Assert.True(File.Exists(_database.Database.DatabasePath + "-wal"));
+
+        // The writer keeps its own connection; a second store reads through a pooled one.
+        var reader = CreateStore();
+        Assert.Equal(1, (await reader.GetTraceAsync(traceId, TestContext.Current.CancellationToken))?.StepCount);
+    }
+
+    public void Dispose()
+    {
+        foreach (var store in _stores)
+        {
+            store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        _database.Dispose();
+    }
 }
