@@ -7,15 +7,18 @@ internal sealed record LoadOptions
 {
     public const string Usage = """
         XRay.LoadTest [--scenario ingest|query] [--spawn | --url http://host:port --db path/xray.db]
-                      [--clients 32] [--batch 50] [--duration 20s] [--warmup 3s] [--rate EVENTS_PER_S]
+                      [--clients 32] [--batch 50] [--duration 20s] [--warmup 20s] [--rate EVENTS_PER_S]
                       [--sample 0.01] [--baseline-events 1000000] [--no-baseline]
                       [--steps 1000000] [--requests 200] [--markdown] [--set Section:Key=value ...]
+                      [--workstation-gc]
 
           --scenario ingest   many clients POST batches; events/s, ACK latency, time-to-queryable, raw-store ceiling
           --scenario query    seed a project (1,000-step trace + --steps steps), then GET latencies
           --spawn             start the Release gateway on free ports with a temp data dir (default)
           --url / --db        drive a running gateway; --db (its SQLite file, read-only) enables end-to-end counts
           --set               a setting for the spawned gateway (repeatable), e.g. --set Ingest:Consumer:MaxBatchSize=5000
+          --warmup            sent but not measured: the gateway's tiered JIT needs ~15 s of load to reach steady state
+          --workstation-gc    spawn the gateway with workstation GC instead of its shipped server GC
           --rate              open-loop pacing in events/s over all clients (latency from the scheduled send time)
         """;
 
@@ -31,7 +34,7 @@ internal sealed record LoadOptions
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
 
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(20);
 
     public double? Rate { get; init; }
 
@@ -49,6 +52,9 @@ internal sealed record LoadOptions
     public int Requests { get; init; } = 200;
 
     public bool Markdown { get; init; }
+
+    /// <summary>Spawn the gateway with server GC, its shipped default (<c>--workstation-gc</c> turns it off).</summary>
+    public bool ServerGc { get; init; } = true;
 
     /// <summary>Settings handed to a spawned gateway (<c>--set</c>), to try a configuration without editing it.</summary>
     public IReadOnlyDictionary<string, string> ServerSettings { get; init; } = new Dictionary<string, string>();
@@ -79,6 +85,7 @@ internal sealed record LoadOptions
                 "--steps" => o with { SeedSteps = Positive(Value(), "--steps") },
                 "--requests" => o with { Requests = Positive(Value(), "--requests") },
                 "--markdown" => o with { Markdown = true },
+                "--workstation-gc" => o with { ServerGc = false },
                 "--set" => o with { ServerSettings = Setting(o.ServerSettings, Value()) },
                 _ => throw new ArgumentException($"Unknown argument '{args[i]}'."),
             };

@@ -36,7 +36,8 @@ internal static class QueryScenario
         using (var database = RawStoreBaseline.OpenDatabase(target.DatabasePath!))
         {
             var source = new PipelineEvents(project.ProjectId, seed: 7);
-            seeded = await RawStoreBaseline.WriteAsync(new SqliteTraceStore(database), source, options.Batch, r => r.Steps >= options.SeedSteps - 1000);
+            await using var store = new SqliteTraceStore(database);
+            seeded = await RawStoreBaseline.WriteAsync(store, source, options.Batch, r => r.Steps >= options.SeedSteps - 1000);
         }
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

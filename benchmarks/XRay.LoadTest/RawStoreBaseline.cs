@@ -21,12 +21,16 @@ internal sealed record BaselineResult(long Events, long Rows, long Steps, TimeSp
 /// The raw-store ceiling: the same generated events, parsed and folded exactly as the consumer and trace grains
 /// do (<see cref="IngestEventParser"/>, <see cref="TraceFold"/>), merged as <see cref="TraceStoreWriter"/> merges,
 /// and written through the server's own <see cref="SqliteTraceStore.WriteAsync"/> (same schema, statements,
-/// pragmas, synchronous=FULL commits) in 1,000-event transactions, in-process with no HTTP, log or grains.
+/// pragmas) in 1,000-event transactions, made durable with <see cref="SqliteTraceStore.FlushAsync"/> as often as the
+/// consumer does, in-process with no HTTP, log or grains.
 /// Only the writes are timed; generating and parsing the events is not.
 /// </summary>
 internal static class RawStoreBaseline
 {
     private const int EventsPerTransaction = 1000;
+
+    /// <summary>Made durable as the server's consumer does before it commits offsets (<c>Ingest:Consumer:CommitInterval</c>).</summary>
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(200);
 
     public static async Task<BaselineResult> RunAsync(long events, int batchSize)
     {
@@ -35,7 +39,8 @@ internal static class RawStoreBaseline
         {
             using var database = OpenDatabase(Path.Combine(directory.FullName, "xray.db"));
             var source = new PipelineEvents(ObjectIds.NewId(DateTimeOffset.UtcNow), seed: 4242);
-            return await WriteAsync(new SqliteTraceStore(database), source, batchSize, r => r.Events >= events);
+            await using var store = new SqliteTraceStore(database);
+            return await WriteAsync(store, source, batchSize, r => r.Events >= events);
         }
         finally
         {
@@ -54,6 +59,7 @@ internal static class RawStoreBaseline
     {
         var pending = new List<IngestEvent>(EventsPerTransaction + batchSize);
         var result = new BaselineResult(0, 0, 0, TimeSpan.Zero);
+        var writeTimeAtFlush = TimeSpan.Zero; // flushed every FlushInterval of write time, and after the last write
         while (!done(result))
         {
             while (pending.Count < EventsPerTransaction)
@@ -64,12 +70,20 @@ internal static class RawStoreBaseline
             var batch = Merge(pending.Take(EventsPerTransaction));
             var started = Stopwatch.GetTimestamp();
             await store.WriteAsync(batch);
+            if (writeTimeAtFlush + FlushInterval <= result.WriteTime + Stopwatch.GetElapsedTime(started))
+            {
+                await store.FlushAsync();
+                writeTimeAtFlush = result.WriteTime + Stopwatch.GetElapsedTime(started);
+            }
+
             result = new BaselineResult(result.Events + EventsPerTransaction, result.Rows + batch.Traces.Count + batch.Steps.Count,
                 result.Steps + batch.Steps.Count, result.WriteTime + Stopwatch.GetElapsedTime(started));
             pending.RemoveRange(0, EventsPerTransaction);
         }
 
-        return result;
+        var finalFlush = Stopwatch.GetTimestamp();
+        await store.FlushAsync();
+        return result with { WriteTime = result.WriteTime + Stopwatch.GetElapsedTime(finalFlush) };
     }
 
     private static List<IngestEvent> Parse(IngestBatch batch)

@@ -37,7 +37,7 @@ internal sealed class Target : IAsyncDisposable
             return await WithProjectAsync(new Target(null, options.Url, options.DatabasePath));
         }
 
-        var process = new GatewayProcess(dataDirectory, options.ServerSettings.ToDictionary());
+        var process = new GatewayProcess(dataDirectory, options.ServerSettings.ToDictionary(), serverGc: options.ServerGc);
         await process.StartAsync();
         return await WithProjectAsync(new Target(process, process.BaseAddress, Path.Combine(process.DataDirectory, "xray.db")));
     }

@@ -18,8 +18,15 @@ public sealed class GatewayProcess : IAsyncDisposable
     private readonly bool _ownsDataDirectory;
     private Process? _process;
 
-    public GatewayProcess(string? dataDirectory = null, IDictionary<string, string>? settings = null)
+    private readonly bool _serverGc;
+
+    /// <param name="serverGc">
+    /// Run with the gateway's shipped garbage collector (server GC, as ASP.NET Core apps default to). Tests leave it
+    /// off: many test gateways share two cores, and workstation GC keeps each small. The load tool turns it on.
+    /// </param>
+    public GatewayProcess(string? dataDirectory = null, IDictionary<string, string>? settings = null, bool serverGc = false)
     {
+        _serverGc = serverGc;
         _ownsDataDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("xray-test-").FullName;
         Port = FreePorts.Next();
@@ -70,11 +77,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
 
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        // Many test gateways share 2 cores: workstation GC keeps each small. A caller (the load tool) can choose otherwise.
-        if (Environment.GetEnvironmentVariable("DOTNET_gcServer") is null)
-        {
-            info.Environment["DOTNET_gcServer"] = "0";
-        }
+        info.Environment["DOTNET_gcServer"] = _serverGc ? "1" : "0";
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the gateway");
         process.OutputDataReceived += (_, e) => Keep(e.Data);
         process.ErrorDataReceived += (_, e) => Keep(e.Data);
