@@ -83,6 +83,17 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
         var append = PendingAppend.Frame(records, _options.MaxRecordBytes);
         append.RegisterCancellation(cancellationToken);
         var first = (uint)Interlocked.Increment(ref _nextPartition);
+
+        // An idle partition writes the append at once; a busy one makes it wait for the fsync in progress first.
+        for (var i = 0; i < _partitions.Length; i++)
+        {
+            var partition = _partitions[(int)((first + i) % (uint)_partitions.Length)];
+            if (partition.IsIdle && partition.TryEnqueue(append))
+            {
+                return new ValueTask(append.Completion);
+            }
+        }
+
         for (var i = 0; i < _partitions.Length; i++)
         {
             // A faulted partition is skipped, so one bad file does not stop ingestion.

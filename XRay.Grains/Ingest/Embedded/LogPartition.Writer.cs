@@ -10,6 +10,10 @@ internal sealed partial class LogPartition
     private const int MaxBatchAppends = 512;
     private const long MaxBatchBytes = 16 << 20;
 
+    // Routing hints for IsIdle: the writer is taking or writing a batch; appends queued and not yet taken.
+    private int _writing;
+    private int _waiting;
+
     /// <summary>
     /// Takes everything queued, writes it with one gathered write and one fsync, then completes every caller.
     /// Runs on its own thread: fsync blocks, and on two cores parking pool threads in it would starve the gateway.
@@ -21,10 +25,12 @@ internal sealed partial class LogPartition
         var reader = _queue.Reader;
         while (WaitForAppends(reader))
         {
+            Volatile.Write(ref _writing, 1);
             long bytes = 0;
             var records = 0;
             while (batch.Count < MaxBatchAppends && bytes < MaxBatchBytes && reader.TryRead(out var append))
             {
+                Interlocked.Decrement(ref _waiting);
                 if (append.TryTake())
                 {
                     batch.Add(append);
@@ -42,6 +48,8 @@ internal sealed partial class LogPartition
             {
                 WriteBatch(batch, frames, bytes, records);
             }
+
+            Volatile.Write(ref _writing, 0);
 
             foreach (var append in batch)
             {

@@ -73,7 +73,28 @@ internal sealed partial class LogPartition : IDisposable
     public long StartOffset => Volatile.Read(ref _segments)[0].BaseOffset;
 
     /// <summary>Queues an append for the next group commit; false when faulted or closed.</summary>
-    public bool TryEnqueue(PendingAppend append) => _fault is null && _queue.Writer.TryWrite(append);
+    public bool TryEnqueue(PendingAppend append)
+    {
+        if (_fault is not null)
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _waiting);
+        if (_queue.Writer.TryWrite(append))
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _waiting);
+        return false;
+    }
+
+    /// <summary>
+    /// Whether an append queued now would be written at once: the writer is not in a write and fsync, and nothing
+    /// waits before it. A hint for routing (it may change at once), never for correctness.
+    /// </summary>
+    public bool IsIdle => Volatile.Read(ref _writing) == 0 && Volatile.Read(ref _waiting) == 0;
 
     /// <summary>The segment holding <paramref name="offset"/>, or the oldest one when it was reclaimed.</summary>
     public LogSegment FindSegment(long offset)
