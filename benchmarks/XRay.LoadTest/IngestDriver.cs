@@ -16,6 +16,9 @@ internal sealed class IngestTally
 
     public Latencies Ack { get; } = new();
 
+    /// <summary>The gateway's own time for each ACK in the window, from its <c>Server-Timing</c> header.</summary>
+    public Latencies ServerAck { get; } = new();
+
     public long AckedTotal => Interlocked.Read(ref _ackedTotal);
 
     public long AckedInWindow => Interlocked.Read(ref _ackedInWindow);
@@ -29,7 +32,7 @@ internal sealed class IngestTally
 
     public long Bytes => Interlocked.Read(ref _bytes);
 
-    public void Acked(IngestBatch batch, bool inWindow, long latencyTicks)
+    public void Acked(IngestBatch batch, bool inWindow, long latencyTicks, long? serverTicks)
     {
         Interlocked.Add(ref _ackedTotal, batch.Events);
         Interlocked.Increment(ref _requests);
@@ -38,6 +41,10 @@ internal sealed class IngestTally
         {
             Interlocked.Add(ref _ackedInWindow, batch.Events);
             Ack.Add(latencyTicks);
+            if (serverTicks is { } ticks)
+            {
+                ServerAck.Add(ticks);
+            }
         }
     }
 
@@ -68,6 +75,9 @@ internal sealed class IngestDriver(HttpClient http, string projectId, string api
 
         // Spread the clients' schedules over one interval so they do not fire in lockstep.
         var due = startTicks + (interval * client / options.Clients);
+
+        // Each batch is generated before it is due, as an SDK has its batch ready: generating it is not ACK latency.
+        var batch = events.Next(options.Batch);
         while (true)
         {
             var now = Stopwatch.GetTimestamp();
@@ -83,18 +93,22 @@ internal sealed class IngestDriver(HttpClient http, string projectId, string api
             }
 
             due += interval;
-            var batch = events.Next(options.Batch);
-            if (await SendAsync(batch))
+            if (await SendAsync(batch) is (true, var serverTicks))
             {
                 var acked = Stopwatch.GetTimestamp();
-                Tally.Acked(batch, sent >= windowStart, acked - sent);
+                Tally.Acked(batch, sent >= windowStart, acked - sent, serverTicks);
                 probe?.Watch(batch.Completed, acked);
             }
+
+            batch = events.Next(options.Batch);
         }
     }
 
-    /// <summary>POSTs a batch until it is ACKed; 429/503 are retried as the SDK does. False when it failed for good.</summary>
-    private async Task<bool> SendAsync(IngestBatch batch)
+    /// <summary>
+    /// POSTs a batch until it is ACKed; 429/503 are retried as the SDK does. False when it failed for good; with the
+    /// ACK, the gateway's own time for it (<c>Server-Timing</c>) when it sent one.
+    /// </summary>
+    private async Task<(bool Acked, long? ServerTicks)> SendAsync(IngestBatch batch)
     {
         for (var attempt = 0; attempt < 20; attempt++)
         {
@@ -105,14 +119,14 @@ internal sealed class IngestDriver(HttpClient http, string projectId, string api
             using var response = await http.SendAsync(request);
             if (response.StatusCode == HttpStatusCode.Accepted)
             {
-                return true;
+                return (true, ServerTicks(response));
             }
 
             if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable))
             {
                 Tally.Fail();
                 await Console.Error.WriteLineAsync($"ingest answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-                return false;
+                return (false, null);
             }
 
             Tally.Retry();
@@ -120,7 +134,27 @@ internal sealed class IngestDriver(HttpClient http, string projectId, string api
         }
 
         Tally.Fail();
-        return false;
+        return (false, null);
+    }
+
+    /// <summary>Reads <c>Server-Timing: app;dur=1.234</c> (milliseconds) as Stopwatch ticks.</summary>
+    private static long? ServerTicks(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("Server-Timing", out var values))
+        {
+            return null;
+        }
+
+        foreach (var part in values.SelectMany(v => v.Split(';', StringSplitOptions.TrimEntries)))
+        {
+            if (part.StartsWith("dur=", StringComparison.Ordinal)
+                && double.TryParse(part.AsSpan(4), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms))
+            {
+                return (long)(ms * Stopwatch.Frequency / 1000);
+            }
+        }
+
+        return null;
     }
 
     private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);

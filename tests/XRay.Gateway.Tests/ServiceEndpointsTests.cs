@@ -14,6 +14,16 @@ public sealed class ServiceEndpointsTests(GatewayFixture fixture)
     }
 
     [Theory]
+    [InlineData("healthz")]
+    [InlineData("api/v1/projects")] // 401 problem: errors are timed too
+    public async Task Every_response_says_how_long_the_server_spent_on_it(string path)
+    {
+        using var response = await fixture.Client.GetAsync(path);
+        var timing = Assert.Single(response.Headers.GetValues("Server-Timing"));
+        Assert.Matches(@"^app;dur=\d+(\.\d{1,3})?$", timing);
+    }
+
+    [Theory]
     [InlineData("/api/v1/auth/register", "post")]
     [InlineData("/api/v1/auth/login", "post")]
     [InlineData("/api/v1/auth/key", "get")]
