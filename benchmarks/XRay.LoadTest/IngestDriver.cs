@@ -19,6 +19,12 @@ internal sealed class IngestTally
     /// <summary>The gateway's own time for each ACK in the window, from its <c>Server-Timing</c> header.</summary>
     public Latencies ServerAck { get; } = new();
 
+    /// <summary>
+    /// Open loop: how late each send left after its due time (the tool's timer wake-up and scheduling on the
+    /// shared cores). It is part of the client-observed ACK latency, by design (no coordinated omission).
+    /// </summary>
+    public Latencies SendLateness { get; } = new();
+
     public long AckedTotal => Interlocked.Read(ref _ackedTotal);
 
     public long AckedInWindow => Interlocked.Read(ref _ackedInWindow);
@@ -90,6 +96,11 @@ internal sealed class IngestDriver(HttpClient http, string projectId, string api
             if (sent >= end)
             {
                 return;
+            }
+
+            if (interval > 0 && sent >= windowStart)
+            {
+                Tally.SendLateness.Add(Stopwatch.GetTimestamp() - sent);
             }
 
             due += interval;

@@ -22,6 +22,12 @@ internal static class Report
                 + (r.DrainAfterLoad is { } d ? $"; store complete {d.TotalSeconds:0.0} s after load stopped, max lag {N(r.MaxLag)} events" : string.Empty), "—"),
             ("time-to-queryable p50 / p99", $"{Ms(r.Queryable.Percentile(50))} / {Ms(r.Queryable.Percentile(99))} ({r.Queryable.Count} traces, {r.QueryableTimedOut} timed out)", "p99 ≤ 2 s"),
         };
+        if (o.Rate is not null)
+        {
+            rows.Insert(3, ("open loop: send lateness p50 / p99 (the tool's own timer delay, inside the client-observed latency)",
+                $"{Ms(r.Tally.SendLateness.Percentile(50))} / {Ms(r.Tally.SendLateness.Percentile(99))}", "—"));
+        }
+
         if (r.Baseline is { } b)
         {
             rows.Add(("raw-store ceiling (same statements, in-process)", $"{N(b.EventsPerSecond)} events/s = {N(b.RowsPerSecond)} rows/s ({N(b.Events)} events)", "—"));
