@@ -4,7 +4,7 @@ namespace XRay.Grains.Traces;
 
 /// <summary>
 /// One trace, keyed by trace id. Applies the trace's events idempotently (redelivered events are
-/// ignored) and returns once they are durable in the store; keeps the live summary of the run.
+/// ignored) and returns once they are committed to the store (durable after its next flush); keeps the live summary of the run.
 /// </summary>
 public interface ITraceGrain : IGrainWithStringKey
 {

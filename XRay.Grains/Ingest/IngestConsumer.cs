@@ -9,7 +9,8 @@ namespace XRay.Grains.Ingest;
 
 /// <summary>
 /// The silo's ingest consumer: polls batches from the log, routes each trace's events to its
-/// <see cref="ITraceGrain"/>, and commits the log offset only after every grain's write is durable.
+/// <see cref="ITraceGrain"/>, and commits the log offset only after every grain's write is in the store and the
+/// store has been flushed (<see cref="Storage.ITraceStore.FlushAsync"/>): one sync covers every batch since the last commit.
 /// A failed batch is retried with backoff and never skipped: acknowledged events are not lost.
 /// </summary>
 public sealed partial class IngestConsumer(
@@ -90,7 +91,7 @@ public sealed partial class IngestConsumer(
             }
         }
 
-        progress.Applied(records, busy); // durable in the store: readers may see it
+        progress.Applied(records, busy); // committed in the store: readers may see it
         await CommitOffsetsAsync(consumer, force: false, stoppingToken).ConfigureAwait(false);
     }
 

@@ -7,7 +7,7 @@ namespace XRay.Grains.Ingest;
 
 /// <summary>
 /// Group commit for the trace store: trace grains hand in their writes concurrently; one loop merges
-/// everything pending into a single transaction and completes every caller when it is durable.
+/// everything pending into a single transaction and completes every caller when it is committed.
 /// One transaction of thousands of rows costs about what one of ten rows does.
 /// </summary>
 public sealed partial class TraceStoreWriter(ITraceStore store, ILogger<TraceStoreWriter> logger) : BackgroundService
@@ -18,7 +18,10 @@ public sealed partial class TraceStoreWriter(ITraceStore store, ILogger<TraceSto
 
     private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
-    /// <summary>Writes the batch together with whatever else is pending; completes when it is durable.</summary>
+    /// <summary>
+    /// Writes the batch together with whatever else is pending; completes when it is committed to the store (readable,
+    /// crash-safe; durable against power loss after the store's next <see cref="ITraceStore.FlushAsync"/>).
+    /// </summary>
     public Task WriteAsync(TraceWriteBatch batch)
     {
         var pending = new Pending(batch, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -39,6 +42,7 @@ public sealed partial class TraceStoreWriter(ITraceStore store, ILogger<TraceSto
             {
                 group.Clear();
                 var rows = 0;
+                var deadline = 0L; // one linger per group, from its first write
                 while (true)
                 {
                     while (group.Count < MaxGroup && _pending.Reader.TryRead(out var next))
@@ -49,7 +53,8 @@ public sealed partial class TraceStoreWriter(ITraceStore store, ILogger<TraceSto
 
                     // Each transaction costs a fixed amount beyond its rows (the pages it dirties are written to the WAL
                     // at commit): while a consumer batch's trace grains are still handing in their parts, wait briefly.
-                    if (rows >= MinGroupRows || group.Count >= MaxGroup || !await MoreSoonAsync(stoppingToken).ConfigureAwait(false))
+                    deadline = deadline == 0 ? Environment.TickCount64 + (long)MaxLinger.TotalMilliseconds : deadline;
+                    if (rows >= MinGroupRows || group.Count >= MaxGroup || !await MoreSoonAsync(deadline, stoppingToken).ConfigureAwait(false))
                     {
                         break;
                     }
@@ -63,6 +68,12 @@ public sealed partial class TraceStoreWriter(ITraceStore store, ILogger<TraceSto
         }
         finally
         {
+            // A group read but not written when the silo stopped: its callers fail and their batches are redelivered.
+            foreach (var unwritten in group)
+            {
+                unwritten.Done.TrySetException(new OperationCanceledException("The silo is stopping."));
+            }
+
             _pending.Writer.TryComplete();
             while (_pending.Reader.TryRead(out var left))
             {
@@ -71,17 +82,24 @@ public sealed partial class TraceStoreWriter(ITraceStore store, ILogger<TraceSto
         }
     }
 
-    private async Task<bool> MoreSoonAsync(CancellationToken stoppingToken)
+    /// <summary>Waits until more is pending or the group's linger deadline passes; false when nothing more came (or stopping).</summary>
+    private async Task<bool> MoreSoonAsync(long deadline, CancellationToken stoppingToken)
     {
+        var left = deadline - Environment.TickCount64;
+        if (left <= 0)
+        {
+            return false;
+        }
+
         using var linger = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        linger.CancelAfter(MaxLinger);
+        linger.CancelAfter(TimeSpan.FromMilliseconds(left));
         try
         {
             return await _pending.Reader.WaitToReadAsync(linger.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            return false;
+            return false; // the group is written (or, when stopping, failed) by the caller
         }
     }
 

@@ -6,7 +6,7 @@ namespace XRay.Grains.Traces;
 
 /// <summary>
 /// Applies one trace's events: drops those this activation has already applied, folds the rest into
-/// one trace upsert plus step and data rows, and returns once the group-committed write is durable.
+/// one trace upsert plus step and data rows, and returns once the group-committed write is in the store.
 /// The store's unique ids make redelivery to a fresh activation harmless as well.
 /// </summary>
 [CollectionAgeLimit(Minutes = 2)]

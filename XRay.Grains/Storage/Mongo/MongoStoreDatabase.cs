@@ -23,6 +23,9 @@ public sealed partial class MongoStoreDatabase : IDisposable
     {
         var value = options.Value;
         var settings = MongoClientSettings.FromConnectionString(value.ConnectionString);
+        // A write is acknowledged only once a majority has it in the journal: the consumer commits log offsets after
+        // it, and MongoTraceStore.FlushAsync has nothing left to sync. Not left to the connection string.
+        settings.WriteConcern = WriteConcern.WMajority.With(journal: true);
         _ownsClient = value.ClientFactory is null;
         _client = value.ClientFactory?.Invoke(settings) ?? new MongoClient(settings);
         _database = _client.GetDatabase(value.Database);

@@ -15,7 +15,7 @@ public sealed class MongoTraceStore(MongoStoreDatabase database, TimeProvider ti
     private static readonly FilterDefinitionBuilder<BsonDocument> Filter = Builders<BsonDocument>.Filter;
 
     /// <inheritdoc />
-    /// <remarks>Writes are acknowledged under the database's journaled write concern: nothing is left to sync.</remarks>
+    /// <remarks>Writes are acknowledged under a journaled majority write concern (<see cref="MongoStoreDatabase"/>): nothing is left to sync.</remarks>
     public Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
     public async Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)

@@ -11,6 +11,7 @@ namespace XRay.Grains.Storage.Sqlite;
 public sealed class SqliteDatabase : IDisposable
 {
     private readonly string _connectionString;
+    private readonly string _dedicatedConnectionString;
     private readonly int _busyTimeoutMs;
     private readonly IEnumerable<ISqliteSchema> _schemas;
     private readonly SemaphoreSlim _initLock = new(1, 1);
@@ -27,6 +28,7 @@ public sealed class SqliteDatabase : IDisposable
             Cache = SqliteCacheMode.Private,
             Pooling = true,
         }.ToString();
+        _dedicatedConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
         _busyTimeoutMs = (int)value.BusyTimeout.TotalMilliseconds;
         _schemas = schemas;
         DatabasePath = value.DatabasePath;
@@ -52,7 +54,21 @@ public sealed class SqliteDatabase : IDisposable
             await InitializeAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+        return await OpenRawAsync(_connectionString, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens a connection outside the pool, for a long-lived owner that changes its settings (the trace store's
+    /// writer): closing it must not hand those settings to the next pooled user.
+    /// </summary>
+    public async Task<SqliteConnection> OpenDedicatedAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_initialized)
+        {
+            await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return await OpenRawAsync(_dedicatedConnectionString, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -75,15 +91,16 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
-    private async Task<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken)
+    private async Task<SqliteConnection> OpenRawAsync(string connectionString, CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var command = connection.CreateCommand();
             // FULL: a write that was answered 201/202 survives power loss, not only a crash.
-            command.CommandText = $"PRAGMA busy_timeout={_busyTimeoutMs}; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+            // wal_autocheckpoint: whichever connection commits past the threshold checkpoints; all share one threshold.
+            command.CommandText = $"PRAGMA busy_timeout={_busyTimeoutMs}; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint={WalAutoCheckpointPages};";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
@@ -104,7 +121,7 @@ public sealed class SqliteDatabase : IDisposable
                 return;
             }
 
-            await using var connection = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+            await using var connection = await OpenRawAsync(_connectionString, cancellationToken).ConfigureAwait(false);
             await using (var wal = connection.CreateCommand())
             {
                 wal.CommandText = "PRAGMA journal_mode=WAL;";

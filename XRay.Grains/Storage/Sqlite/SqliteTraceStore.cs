@@ -3,13 +3,15 @@ using Microsoft.Data.Sqlite;
 
 namespace XRay.Grains.Storage.Sqlite;
 
-/// <summary>The trace collections in SQLite. Writes are bulk transactions synced to disk before they return.</summary>
+/// <summary>The trace collections in SQLite. Writes are bulk transactions on one writer connection, synced to disk in groups by <see cref="FlushAsync"/>.</summary>
 public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore, IAsyncDisposable
 {
     private const string TraceColumns = "traceId, projectId, name, status, startedAt, endedAt, metadata, output, error, stepCount, updatedAt";
 
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteTraceWrites? _writes;
+    private bool _disposed;
+    private volatile Exception? _flushFault;
 
     public async Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
     {
@@ -17,6 +19,7 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore, IAs
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             _writes ??= await SqliteTraceWrites.OpenAsync(database, cancellationToken).ConfigureAwait(false);
             try
             {
@@ -42,6 +45,7 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore, IAs
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            _disposed = true;
             if (_writes is not null)
             {
                 await _writes.DisposeAsync().ConfigureAwait(false);
@@ -66,8 +70,33 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore, IAs
     /// syncs before it reuses the log). Syncing both files makes every transaction committed before this call
     /// durable. The sync runs beside the writer: it never holds up the next transaction.
     /// </remarks>
-    public Task FlushAsync(CancellationToken cancellationToken = default) =>
-        Task.Run(() => database.SyncFiles(), cancellationToken);
+    /// <remarks>
+    /// After a failed sync the page cache no longer says what is on disk, and a second fsync can succeed without the
+    /// lost pages ever being written: the store then refuses every later flush until restart (as the ingest log does),
+    /// so the consumer never commits offsets past data that may be lost. After the restart the log redelivers it.
+    /// </remarks>
+    public Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_flushFault is { } fault)
+        {
+            return Task.FromException(fault);
+        }
+
+        return Task.Run(
+            () =>
+            {
+                try
+                {
+                    database.SyncFiles();
+                }
+                catch (IOException ex)
+                {
+                    _flushFault ??= new IOException("Syncing the trace store failed; it takes no more flushes until restarted.", ex);
+                    throw _flushFault;
+                }
+            },
+            cancellationToken);
+    }
 
     public async Task<DataRecord?> FindDataAsync(string traceId, string dataId, CancellationToken cancellationToken = default)
     {

@@ -52,11 +52,11 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
         (_addStepCount, _addStepCountParameters) = Prepare("UPDATE traces SET stepCount = stepCount + $added WHERE traceId = $id", "$added", "$id");
     }
 
-    /// <summary>Opens the writer's connection with the database's writer cache size and checkpoint interval.</summary>
+    /// <summary>Opens the writer's own (unpooled) connection with the database's writer cache size.</summary>
     public static async Task<SqliteTraceWrites> OpenAsync(SqliteDatabase database, CancellationToken cancellationToken)
     {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var (cacheSizeKiB, walAutoCheckpointPages) = (database.WriterCacheSizeKiB, database.WalAutoCheckpointPages);
+        var connection = await database.OpenDedicatedAsync(cancellationToken).ConfigureAwait(false);
+        var cacheSizeKiB = database.WriterCacheSizeKiB;
         try
         {
             await using (var pragma = connection.CreateCommand())
@@ -64,7 +64,7 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
                 // NORMAL: a commit is not synced on its own; SqliteTraceStore.FlushAsync syncs many at once before the
                 // ingest consumer commits its log offsets. A process crash loses nothing either way (the OS holds the
                 // pages); after power loss, the log redelivers what was not synced, and the ids make that harmless.
-                pragma.CommandText = $"PRAGMA cache_size=-{cacheSizeKiB}; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint={walAutoCheckpointPages};";
+                pragma.CommandText = $"PRAGMA cache_size=-{cacheSizeKiB}; PRAGMA synchronous=NORMAL;";
                 await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -77,7 +77,7 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes the batch in one transaction, synced to disk before it returns.</summary>
+    /// <summary>Writes the batch in one transaction; synced to disk by the next <see cref="SqliteDatabase.SyncFiles"/>.</summary>
     public void Write(TraceWriteBatch batch)
     {
         using var transaction = _connection.BeginTransaction();
