@@ -1,12 +1,16 @@
 using XRay.Gateway.Apis;
 using XRay.Gateway.Hosting;
 
+// appsettings.json is read from next to the binaries, whatever the working directory (unless a content root is
+// given), and is not watched: a recursive file watcher on a content root that holds the data directory wakes on
+// every log and store write.
+var contentRootGiven = args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase))
+    || Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT") is not null
+    || Environment.GetEnvironmentVariable("DOTNET_CONTENTROOT") is not null;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
-    // appsettings.json is read from next to the binaries, whatever the working directory, and is not watched:
-    // a recursive file watcher on a content root that holds the data directory wakes on every log and store write.
     Args = ["--hostBuilder:reloadConfigOnChange=false", .. args],
-    ContentRootPath = AppContext.BaseDirectory,
+    ContentRootPath = contentRootGiven ? null : AppContext.BaseDirectory,
 });
 builder.AddXRayGateway();
 

@@ -23,6 +23,13 @@ public sealed class ServiceEndpointsTests(GatewayFixture fixture)
         Assert.Matches(@"^app;dur=\d+(\.\d{1,3})?$", timing);
     }
 
+    [Fact]
+    public async Task Sign_in_answers_do_not_say_how_long_they_took()
+    {
+        using var response = await fixture.Client.PostAsync("api/v1/auth/login", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.False(response.Headers.Contains("Server-Timing"));
+    }
+
     [Theory]
     [InlineData("/api/v1/auth/register", "post")]
     [InlineData("/api/v1/auth/login", "post")]
