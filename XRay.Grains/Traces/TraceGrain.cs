@@ -50,6 +50,14 @@ public sealed class TraceGrain(TraceStoreWriter writer) : Grain, ITraceGrain
                 _ => _status,
             };
         }
+
+        if (_status is not "running")
+        {
+            // A finished run gets few or no more events: free the activation now rather than after the age limit.
+            // At tens of thousands of runs a minute, idle finished traces would otherwise hold hundreds of MB.
+            // A late event reactivates the grain; the store's unique ids keep it harmless.
+            DeactivateOnIdle();
+        }
     }
 
     public Task<TraceSummary> GetSummary() =>
