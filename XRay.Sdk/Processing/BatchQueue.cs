@@ -18,6 +18,7 @@ internal sealed class BatchQueue : IDisposable
     private List<byte[]> _batch = [];
     private long _bytes;
     private bool _timerRunning;
+    private int _inHand;
 
     public BatchQueue(int maxBatchSize, TimeSpan interval, Action<List<byte[]>> flush, TimeProvider time)
     {
@@ -77,14 +78,20 @@ internal sealed class BatchQueue : IDisposable
         // outside the lock: handing on writes to the spool
         if (previous is not null)
         {
-            _flush(previous);
+            HandOn(previous);
         }
 
         if (current is not null)
         {
-            _flush(current);
+            HandOn(current);
         }
     }
+
+    /// <summary>
+    /// Batches taken from the queue and not yet handed on (being written to the spool). A flush that found the queue
+    /// empty waits for these too: the timer's thread may have taken the last batch a moment before.
+    /// </summary>
+    public int InHand => Volatile.Read(ref _inHand);
 
     /// <summary>Hands on whatever is open now.</summary>
     public void Flush()
@@ -98,14 +105,27 @@ internal sealed class BatchQueue : IDisposable
 
         if (batch is not null)
         {
-            _flush(batch);
+            HandOn(batch);
         }
     }
 
     public void Dispose() => _timer.Dispose();
 
+    private void HandOn(List<byte[]> batch)
+    {
+        try
+        {
+            _flush(batch);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inHand);
+        }
+    }
+
     private List<byte[]> TakeLocked()
     {
+        Interlocked.Increment(ref _inHand); // under the lock, before the batch leaves the queue
         var batch = _batch;
         _batch = [];
         _bytes = 0;

@@ -117,14 +117,14 @@ internal sealed class EventPipeline : IAsyncDisposable
 
         var drained = await _workers.WaitDrainedAsync(Expired, Time).ConfigureAwait(false);
         _batches.Flush();
-        while (_events.Pending + _blobs.Pending > 0 && !Expired())
+        while (_batches.InHand + _events.Pending + _blobs.Pending > 0 && !Expired())
         {
             _events.Wake();
             _blobs.Wake();
             await Task.Delay(TimeSpan.FromMilliseconds(10), Time).ConfigureAwait(false);
         }
 
-        var pending = _events.Pending + _blobs.Pending;
+        var pending = _batches.InHand + _events.Pending + _blobs.Pending;
         Log.Flushed(_logger, drained && pending == 0, pending);
         return drained && pending == 0;
     }

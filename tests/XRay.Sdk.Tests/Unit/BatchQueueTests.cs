@@ -79,4 +79,28 @@ public sealed class BatchQueueTests
         Assert.Single(_flushed);
         Assert.False(queue.TimerRunning);
     }
+
+    [Fact]
+    public async Task A_batch_the_timer_took_counts_as_in_hand_until_it_is_handed_on()
+    {
+        using var release = new ManualResetEventSlim();
+        using var entered = new ManualResetEventSlim();
+        using var queue = new BatchQueue(10, TimeSpan.FromSeconds(1), _ =>
+        {
+            entered.Set();
+            release.Wait(TimeSpan.FromSeconds(10));
+        }, _time);
+        queue.Add([1]);
+
+        // The timer fires on another thread and is held inside the hand-on (the spool write).
+        var timer = Task.Run(() => _time.Advance(TimeSpan.FromSeconds(1)), TestContext.Current.CancellationToken);
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+
+        queue.Flush(); // finds nothing open: a flush must still wait for the batch in hand
+        Assert.Equal(1, queue.InHand);
+
+        release.Set();
+        await timer;
+        Assert.Equal(0, queue.InHand);
+    }
 }
