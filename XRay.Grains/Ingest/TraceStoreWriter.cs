@@ -42,7 +42,7 @@ public sealed partial class TraceStoreWriter(ITraceStore store, ILogger<TraceSto
             {
                 group.Clear();
                 var rows = 0;
-                var deadline = 0L; // one linger per group, from its first write
+                var deadline = Environment.TickCount64 + (long)MaxLinger.TotalMilliseconds; // one linger per group, from its first write
                 while (true)
                 {
                     while (group.Count < MaxGroup && _pending.Reader.TryRead(out var next))
@@ -53,7 +53,6 @@ public sealed partial class TraceStoreWriter(ITraceStore store, ILogger<TraceSto
 
                     // Each transaction costs a fixed amount beyond its rows (the pages it dirties are written to the WAL
                     // at commit): while a consumer batch's trace grains are still handing in their parts, wait briefly.
-                    deadline = deadline == 0 ? Environment.TickCount64 + (long)MaxLinger.TotalMilliseconds : deadline;
                     if (rows >= MinGroupRows || group.Count >= MaxGroup || !await MoreSoonAsync(deadline, stoppingToken).ConfigureAwait(false))
                     {
                         break;

@@ -47,29 +47,15 @@ public sealed class SqliteDatabase : IDisposable
     public void Dispose() => _initLock.Dispose();
 
     /// <summary>Opens a connection with the store's pragmas applied, creating the schema on first use.</summary>
-    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
-    {
-        if (!_initialized)
-        {
-            await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        return await OpenRawAsync(_connectionString, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default) =>
+        OpenInitializedAsync(_connectionString, cancellationToken);
 
     /// <summary>
     /// Opens a connection outside the pool, for a long-lived owner that changes its settings (the trace store's
     /// writer): closing it must not hand those settings to the next pooled user.
     /// </summary>
-    public async Task<SqliteConnection> OpenDedicatedAsync(CancellationToken cancellationToken = default)
-    {
-        if (!_initialized)
-        {
-            await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        return await OpenRawAsync(_dedicatedConnectionString, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<SqliteConnection> OpenDedicatedAsync(CancellationToken cancellationToken = default) =>
+        OpenInitializedAsync(_dedicatedConnectionString, cancellationToken);
 
     /// <summary>
     /// Syncs the write-ahead log, then the database file, to disk (fsync). Used by writers that commit with
@@ -89,6 +75,16 @@ public sealed class SqliteDatabase : IDisposable
                 // Nothing written yet, or no log: the last connection checkpointed it into the database file and removed it.
             }
         }
+    }
+
+    private async Task<SqliteConnection> OpenInitializedAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        if (!_initialized)
+        {
+            await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return await OpenRawAsync(connectionString, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<SqliteConnection> OpenRawAsync(string connectionString, CancellationToken cancellationToken)
