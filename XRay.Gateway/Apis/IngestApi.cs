@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Claims;
 using System.Text.Json;
@@ -42,6 +43,8 @@ public static partial class IngestApi
         HttpRequest request, ClaimsPrincipal caller, IIngestLog log, IngestBackpressure backpressure, IOptions<IngestOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var limits = options.Value;
+        var http = request.HttpContext;
+        var phase = Stopwatch.GetTimestamp();
         if (await backpressure.AdmitAsync(cancellationToken) is (false, var backlog))
         {
             request.HttpContext.Response.Headers.RetryAfter = "1";
@@ -49,7 +52,9 @@ public static partial class IngestApi
                 detail: $"{backlog} acknowledged events are waiting to be applied; retry this batch shortly.");
         }
 
+        phase = ServerTiming.Phase(http, "admit", phase);
         using var document = await JsonDocument.ParseAsync(request.Body, default, cancellationToken);
+        phase = ServerTiming.Phase(http, "read", phase);
         var root = document.RootElement;
         if (EnvelopeProblem(root, limits) is { } problem)
         {
@@ -74,11 +79,13 @@ public static partial class IngestApi
             index++;
         }
 
+        phase = ServerTiming.Phase(http, "check", phase);
         if (records.Count > 0)
         {
             try
             {
                 await log.AppendAsync(records, cancellationToken);
+                ServerTiming.Phase(http, "log", phase);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -24,10 +24,32 @@ public static class ServerTiming
 
             context.Response.OnStarting(static state =>
             {
-                var (response, started) = ((HttpResponse, long))state;
-                response.Headers[HeaderName] = string.Create(CultureInfo.InvariantCulture, $"app;dur={Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.###}");
+                var (context, started) = ((HttpContext, long))state;
+                var total = string.Create(CultureInfo.InvariantCulture, $"app;dur={Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.###}");
+                context.Response.Headers[HeaderName] = context.Items.TryGetValue(PhasesKey, out var phases) && phases is List<string> parts
+                    ? total + ", " + string.Join(", ", parts)
+                    : total;
                 return Task.CompletedTask;
-            }, (context.Response, Stopwatch.GetTimestamp()));
+            }, (context, Stopwatch.GetTimestamp()));
             return next(context);
         });
+
+    private static readonly object PhasesKey = new();
+
+    /// <summary>
+    /// Adds a named phase (<c>name;dur=…</c>) to the request's <c>Server-Timing</c>: the time since
+    /// <paramref name="startedAt"/> (a <see cref="Stopwatch"/> timestamp). Returns the current timestamp, for the next phase.
+    /// </summary>
+    public static long Phase(HttpContext context, string name, long startedAt)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (!context.Items.TryGetValue(PhasesKey, out var phases) || phases is not List<string> parts)
+        {
+            parts = new List<string>(4);
+            context.Items[PhasesKey] = parts;
+        }
+
+        parts.Add(string.Create(CultureInfo.InvariantCulture, $"{name};dur={Stopwatch.GetElapsedTime(startedAt, now).TotalMilliseconds:0.###}"));
+        return now;
+    }
 }

@@ -18,6 +18,7 @@ public sealed partial class IngestConsumer(
     IGrainFactory grains,
     Storage.ITraceStore store,
     IngestProgress progress,
+    BackgroundWork background,
     IOptions<IngestConsumerOptions> options,
     TimeProvider time,
     ILogger<IngestConsumer> logger) : BackgroundService
@@ -50,7 +51,7 @@ public sealed partial class IngestConsumer(
                 }
 
                 var polledAt = time.GetTimestamp();
-                var applied = ApplyUntilDoneAsync(Parse(records), records.Count, stoppingToken);
+                var applied = ApplyUntilDoneAsync(await background.Run(() => Parse(records)).ConfigureAwait(false), records.Count, stoppingToken);
                 committed = CommitInOrderAsync(consumer, committed, applied, records, polledAt, stoppingToken);
                 inFlight.Enqueue(committed);
                 while (inFlight.Count >= settings.MaxBatchesInFlight || (inFlight.Count > 0 && inFlight.Peek().IsCompleted))
@@ -117,7 +118,7 @@ public sealed partial class IngestConsumer(
             async () =>
             {
                 // Every batch below these offsets was written before this flush began: after it, they are durable.
-                await store.FlushAsync(stoppingToken).ConfigureAwait(false);
+                await background.Run(() => store.FlushAsync(stoppingToken)).ConfigureAwait(false);
                 await consumer.CommitAsync(highest, stoppingToken).ConfigureAwait(false);
             },
             highest.Count,

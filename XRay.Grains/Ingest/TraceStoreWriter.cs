@@ -10,7 +10,7 @@ namespace XRay.Grains.Ingest;
 /// everything pending into a single transaction and completes every caller when it is committed.
 /// One transaction of thousands of rows costs about what one of ten rows does.
 /// </summary>
-public sealed partial class TraceStoreWriter(ITraceStore store, ILogger<TraceStoreWriter> logger) : BackgroundService
+public sealed partial class TraceStoreWriter(ITraceStore store, BackgroundWork background, ILogger<TraceStoreWriter> logger) : BackgroundService
 {
     private const int MaxGroup = 512;
     private const int MinGroupRows = 1000;
@@ -112,7 +112,7 @@ public sealed partial class TraceStoreWriter(ITraceStore store, ILogger<TraceSto
                 [.. group.SelectMany(p => p.Batch.Data)]);
         try
         {
-            await store.WriteAsync(merged, cancellationToken).ConfigureAwait(false);
+            await background.Run(() => store.WriteAsync(merged, cancellationToken)).ConfigureAwait(false);
             foreach (var pending in group)
             {
                 pending.Done.TrySetResult();

@@ -26,4 +26,13 @@ public sealed class IngestConsumerOptions
 
     /// <summary>Wait before retrying a batch whose write failed; doubles up to 30 s.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// Threads that parse batches, write the store and sync it, at a lower priority than ingest requests
+    /// (<see cref="Ingest.BackgroundWork"/>).
+    /// </summary>
+    public int BackgroundThreads { get; set; } = 2;
+
+    /// <summary>Nice value of those threads on Linux (0 to 19; 0 keeps normal priority and the normal I/O class).</summary>
+    public int BackgroundNice { get; set; } = 10;
 }

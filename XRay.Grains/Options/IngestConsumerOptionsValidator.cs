@@ -38,6 +38,16 @@ public sealed class IngestConsumerOptionsValidator : IValidateOptions<IngestCons
             failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.PauseBetweenBatches)} must not be negative.");
         }
 
+        if (options.BackgroundThreads is < 1 or > 16)
+        {
+            failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.BackgroundThreads)} must be between 1 and 16.");
+        }
+
+        if (options.BackgroundNice is < 0 or > 19)
+        {
+            failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.BackgroundNice)} must be between 0 and 19.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -20,10 +20,11 @@ public sealed class SqliteStoreOptions
 
     /// <summary>
     /// Pages (4 KiB) the write-ahead log grows to before the trace store's writer checkpoints it into the database
-    /// file. SQLite's default, 1000, checkpoints after nearly every ingest transaction; a checkpoint copies each
-    /// page once however often it changed, so a larger log copies (and syncs) less.
+    /// file (SQLite's default). A checkpoint ends with an fsync of everything it copied: at 10,000 pages that burst
+    /// (tens of MB) held the disk long enough to delay the ingest log's fsync, and so ACKs, by 10 ms; at 1,000 the
+    /// bursts are small and the sustained rate is the same (docs/benchmarks.md).
     /// </summary>
-    public int WalAutoCheckpointPages { get; set; } = 10_000;
+    public int WalAutoCheckpointPages { get; set; } = 1_000;
 
     /// <summary>Full path of the database file.</summary>
     public string DatabasePath => Path.GetFullPath(Path.Combine(DataDirectory, FileName));

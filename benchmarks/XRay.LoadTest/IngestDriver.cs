@@ -38,7 +38,10 @@ internal sealed class IngestTally
 
     public long Bytes => Interlocked.Read(ref _bytes);
 
-    public void Acked(IngestBatch batch, bool inWindow, long latencyTicks, long? serverTicks)
+    /// <summary>The gateway's <c>Server-Timing</c> phases (milliseconds) of each ACK in the window.</summary>
+    public ServerPhases Phases { get; } = new();
+
+    public void Acked(IngestBatch batch, bool inWindow, long latencyTicks, IReadOnlyDictionary<string, double>? timing)
     {
         Interlocked.Add(ref _ackedTotal, batch.Events);
         Interlocked.Increment(ref _requests);
@@ -47,9 +50,10 @@ internal sealed class IngestTally
         {
             Interlocked.Add(ref _ackedInWindow, batch.Events);
             Ack.Add(latencyTicks);
-            if (serverTicks is { } ticks)
+            if (timing is not null && timing.TryGetValue("app", out var app))
             {
-                ServerAck.Add(ticks);
+                ServerAck.Add((long)(app * Stopwatch.Frequency / 1000));
+                Phases.Add(timing);
             }
         }
     }
@@ -104,10 +108,10 @@ internal sealed class IngestDriver(HttpClient http, string projectId, string api
             }
 
             due += interval;
-            if (await SendAsync(batch) is (true, var serverTicks))
+            if (await SendAsync(batch) is (true, var timing))
             {
                 var acked = Stopwatch.GetTimestamp();
-                Tally.Acked(batch, sent >= windowStart, acked - sent, serverTicks);
+                Tally.Acked(batch, sent >= windowStart, acked - sent, timing);
                 probe?.Watch(batch.Completed, acked);
             }
 
@@ -117,9 +121,9 @@ internal sealed class IngestDriver(HttpClient http, string projectId, string api
 
     /// <summary>
     /// POSTs a batch until it is ACKed; 429/503 are retried as the SDK does. False when it failed for good; with the
-    /// ACK, the gateway's own time for it (<c>Server-Timing</c>) when it sent one.
+    /// ACK, the gateway's own timing of it (<c>Server-Timing</c>) when it sent one.
     /// </summary>
-    private async Task<(bool Acked, long? ServerTicks)> SendAsync(IngestBatch batch)
+    private async Task<(bool Acked, IReadOnlyDictionary<string, double>? Timing)> SendAsync(IngestBatch batch)
     {
         for (var attempt = 0; attempt < 20; attempt++)
         {
@@ -130,7 +134,7 @@ internal sealed class IngestDriver(HttpClient http, string projectId, string api
             using var response = await http.SendAsync(request);
             if (response.StatusCode == HttpStatusCode.Accepted)
             {
-                return (true, ServerTicks(response));
+                return (true, ServerPhases.Parse(response));
             }
 
             if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable))
@@ -146,26 +150,6 @@ internal sealed class IngestDriver(HttpClient http, string projectId, string api
 
         Tally.Fail();
         return (false, null);
-    }
-
-    /// <summary>Reads <c>Server-Timing: app;dur=1.234</c> (milliseconds) as Stopwatch ticks.</summary>
-    private static long? ServerTicks(HttpResponseMessage response)
-    {
-        if (!response.Headers.TryGetValues("Server-Timing", out var values))
-        {
-            return null;
-        }
-
-        foreach (var part in values.SelectMany(v => v.Split(';', StringSplitOptions.TrimEntries)))
-        {
-            if (part.StartsWith("dur=", StringComparison.Ordinal)
-                && double.TryParse(part.AsSpan(4), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms))
-            {
-                return (long)(ms * Stopwatch.Frequency / 1000);
-            }
-        }
-
-        return null;
     }
 
     private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);

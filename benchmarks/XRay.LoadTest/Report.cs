@@ -28,6 +28,12 @@ internal static class Report
                 $"{Ms(r.Tally.SendLateness.Percentile(50))} / {Ms(r.Tally.SendLateness.Percentile(99))}", "—"));
         }
 
+        if (r.Tally.Phases.TailBreakdown(99) is { Count: > 0 } tail)
+        {
+            rows.Insert(3, ("gateway's own time in its slowest 1 %, mean by phase (Server-Timing)",
+                string.Join(", ", tail.Select(t => $"{t.Phase} {Ms(t.MeanMs)}")), "—"));
+        }
+
         if (r.Baseline is { } b)
         {
             rows.Add(("raw-store ceiling (same statements, in-process)", $"{N(b.EventsPerSecond)} events/s = {N(b.RowsPerSecond)} rows/s ({N(b.Events)} events)", "—"));

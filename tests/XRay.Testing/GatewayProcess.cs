@@ -19,6 +19,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     private Process? _process;
 
     private readonly bool _serverGc;
+    private readonly bool _siloPortsChosenHere;
 
     /// <param name="serverGc">
     /// Run with the gateway's shipped garbage collector (server GC, as ASP.NET Core apps default to). Tests leave it
@@ -45,6 +46,8 @@ public sealed class GatewayProcess : IAsyncDisposable
         {
             _settings[key] = value;
         }
+
+        _siloPortsChosenHere = settings is null || !(settings.ContainsKey("Orleans:SiloPort") || settings.ContainsKey("Orleans:GatewayPort"));
     }
 
     public string DataDirectory { get; }
@@ -58,8 +61,33 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// <summary>What the process printed, for failure messages.</summary>
     public string Output => string.Join(Environment.NewLine, _output);
 
-    /// <summary>Starts the gateway and waits until <c>/healthz</c> answers.</summary>
+    /// <summary>
+    /// Starts the gateway and waits until <c>/healthz</c> answers. A free port can be taken by another process between
+    /// being found and being bound (test assemblies run side by side): when the embedded silo's ports were taken,
+    /// the start is retried on new ones (nothing outside the process uses them).
+    /// </summary>
     public async Task StartAsync(TimeSpan? timeout = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartOnceAsync(timeout ?? TimeSpan.FromSeconds(60));
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && _siloPortsChosenHere && Output.Contains("Orleans.Networking", StringComparison.Ordinal)
+                && Output.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                _process?.Dispose();
+                _process = null;
+                _output.Clear();
+                _settings["Orleans:SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                _settings["Orleans:GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+    }
+
+    private async Task StartOnceAsync(TimeSpan timeout)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -84,7 +112,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-        await WaitHealthyAsync(timeout ?? TimeSpan.FromSeconds(60));
+        await WaitHealthyAsync(timeout);
     }
 
     /// <summary>Kills the process with SIGKILL: no shutdown code runs.</summary>

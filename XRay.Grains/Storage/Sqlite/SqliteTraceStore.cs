@@ -80,20 +80,35 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore, IAs
             return Task.FromException(fault);
         }
 
-        return Task.Run(
-            () =>
+        // fsync blocks: inline on the consumer's low-priority background threads (Ingest.BackgroundWork), which
+        // exist for it; anyone else's call goes to the thread pool.
+        if (!Ingest.BackgroundWork.IsCurrentThread)
+        {
+            return Task.Run(Sync, cancellationToken);
+        }
+
+        try
+        {
+            Sync();
+            return Task.CompletedTask;
+        }
+        catch (IOException ex)
+        {
+            return Task.FromException(ex);
+        }
+
+        void Sync()
+        {
+            try
             {
-                try
-                {
-                    database.SyncFiles();
-                }
-                catch (IOException ex)
-                {
-                    _flushFault ??= new IOException("Syncing the trace store failed; it takes no more flushes until restarted.", ex);
-                    throw _flushFault;
-                }
-            },
-            cancellationToken);
+                database.SyncFiles();
+            }
+            catch (IOException ex)
+            {
+                _flushFault ??= new IOException("Syncing the trace store failed; it takes no more flushes until restarted.", ex);
+                throw _flushFault;
+            }
+        }
     }
 
     public async Task<DataRecord?> FindDataAsync(string traceId, string dataId, CancellationToken cancellationToken = default)

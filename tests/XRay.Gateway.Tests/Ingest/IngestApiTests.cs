@@ -39,6 +39,19 @@ public sealed class IngestApiTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task The_ACK_says_where_the_gateway_spent_its_time()
+    {
+        var project = await NewProjectAsync();
+        var trace = new TraceEvents(project.ProjectId);
+
+        using var response = await _client.SendAsync(XRayApi.WithKey(HttpMethod.Post, "api/v1/ingest", project.ApiKey, TraceEvents.Batch(trace.TraceStart())));
+
+        await XRayApi.EnsureAsync(response, HttpStatusCode.Accepted);
+        var timing = Assert.Single(response.Headers.GetValues("Server-Timing"));
+        Assert.Matches(@"^app;dur=[\d.]+, admit;dur=[\d.]+, read;dur=[\d.]+, check;dur=[\d.]+, log;dur=[\d.]+$", timing);
+    }
+
+    [Fact]
     public async Task Redelivered_events_are_applied_once()
     {
         var project = await NewProjectAsync();
