@@ -70,11 +70,16 @@ internal sealed class IngestTally
 /// </summary>
 internal sealed class IngestDriver(HttpClient http, string projectId, string apiKey, LoadOptions options, QueryabilityProbe? probe)
 {
+    private readonly Pacer? _pacer = options.Rate is null ? null : new Pacer();
+
     public IngestTally Tally { get; } = new();
 
     /// <summary>Runs warm-up plus the measured window; returns when every client has stopped.</summary>
-    public Task RunAsync(long startTicks) =>
-        Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, startTicks))));
+    public async Task RunAsync(long startTicks)
+    {
+        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, startTicks))));
+        _pacer?.Dispose();
+    }
 
     private async Task ClientAsync(int client, long startTicks)
     {
@@ -90,10 +95,9 @@ internal sealed class IngestDriver(HttpClient http, string projectId, string api
         var batch = events.Next(options.Batch);
         while (true)
         {
-            var now = Stopwatch.GetTimestamp();
-            if (interval > 0 && due > now)
+            if (_pacer is not null && due > Stopwatch.GetTimestamp())
             {
-                await Task.Delay(Stopwatch.GetElapsedTime(now, due));
+                await _pacer.WaitUntilAsync(due);
             }
 
             var sent = interval > 0 ? due : Stopwatch.GetTimestamp();
