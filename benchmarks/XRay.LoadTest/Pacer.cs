@@ -49,6 +49,7 @@ internal sealed partial class Pacer : IDisposable
 
     private void Loop()
     {
+        var ready = new List<TaskCompletionSource>();
         while (!_stopped)
         {
             long next;
@@ -58,10 +59,21 @@ internal sealed partial class Pacer : IDisposable
                 while (_due.TryPeek(out var waiter, out var due) && due <= now)
                 {
                     _due.Dequeue();
-                    waiter.SetResult();
+                    ready.Add(waiter);
                 }
 
                 next = _due.TryPeek(out _, out var first) ? first : long.MaxValue;
+            }
+
+            foreach (var waiter in ready)
+            {
+                waiter.SetResult();
+            }
+
+            if (ready.Count > 0)
+            {
+                ready.Clear();
+                continue;
             }
 
             if (next == long.MaxValue)
