@@ -9,6 +9,12 @@ public sealed class IngestConsumerOptions
     /// <summary>Most records applied per batch.</summary>
     public int MaxBatchSize { get; set; } = 1000;
 
+    /// <summary>
+    /// How long a batch smaller than <see cref="MaxBatchSize"/> waits for more records before it is applied: fewer,
+    /// larger store transactions below the maximum rate. Adds at most this to time-to-queryable. Zero applies at once.
+    /// </summary>
+    public TimeSpan BatchLinger { get; set; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>How long a poll waits for the first record.</summary>
     public TimeSpan PollWait { get; set; } = TimeSpan.FromMilliseconds(200);
 

@@ -33,6 +33,11 @@ public sealed class IngestConsumerOptionsValidator : IValidateOptions<IngestCons
             failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.CommitInterval)} must be between 00:00:00 and 00:01:00.");
         }
 
+        if (options.BatchLinger < TimeSpan.Zero || options.BatchLinger > TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.BatchLinger)} must be between 00:00:00 and 00:00:01.");
+        }
+
         if (options.PauseBetweenBatches < TimeSpan.Zero)
         {
             failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.PauseBetweenBatches)} must not be negative.");
