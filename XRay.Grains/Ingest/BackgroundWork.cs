@@ -10,27 +10,37 @@ namespace XRay.Grains.Ingest;
 /// Dedicated threads at a lower CPU and I/O priority for the consumer's bulk work: parsing batches read from the log,
 /// the store's transactions and its syncs. An ingest request waits for the log's fsync and then for a core; when
 /// a 10 ms store transaction and a batch parse hold both cores at normal priority, that request waits behind them.
-/// At a lower priority the kernel runs the request first, and the store's flushes queue behind the log's fsync on
-/// the disk (the I/O scheduler serves the idle class last). Nothing is starved for long: when requests wait for the
+/// At a lower priority the kernel runs the request first. Nothing is starved for long: when requests wait for the
 /// consumer (admission control), the cores are idle and these threads run.
 /// </summary>
 /// <remarks>
-/// Linux only (<c>setpriority</c> on the thread, <c>ioprio_set</c> with the idle class); elsewhere, or when the
-/// kernel refuses, the threads keep normal priority and the work still runs here. Lowering one's own priority needs
-/// no privilege.
+/// <para>
+/// Linux only (<c>setpriority</c> on the thread, and <c>ioprio_set</c> to the lowest best-effort level: the idle
+/// class could starve the store's syncs behind a steady stream of log fsyncs under BFQ). Elsewhere, or when the
+/// kernel refuses, the threads keep normal priority and the work still runs here. Lowering one's own priority
+/// needs no privilege; a process already above the configured nice value keeps its own.
+/// </para>
+/// <para>
+/// A new Linux thread inherits the priority of the thread that creates it, and the thread pool may create a worker
+/// on whichever thread queues work to it. So these threads never complete a caller's task themselves: a relay thread
+/// at normal priority does, and the continuations it queues can only ever start normal-priority pool threads.
+/// </para>
 /// </remarks>
 public sealed partial class BackgroundWork : IDisposable
 {
     private const int PrioProcess = 0;
     private const int IoprioWhoProcess = 1;
-    private const int IoprioClassIdle = 3;
+    private const int IoprioClassBestEffort = 2;
+    private const int IoprioLowestLevel = 7;
     private const int IoprioClassShift = 13;
 
     [ThreadStatic]
     private static bool _onBackgroundThread;
 
     private readonly BlockingCollection<Action> _work = [];
+    private readonly BlockingCollection<Action> _completions = [];
     private readonly Thread[] _threads;
+    private readonly Thread _relay;
     private readonly ILogger _logger;
     private readonly int _nice;
 
@@ -38,6 +48,8 @@ public sealed partial class BackgroundWork : IDisposable
     {
         _logger = logger;
         _nice = options.Value.BackgroundNice;
+        _relay = new Thread(Relay) { IsBackground = true, Name = "xray-bg-relay" };
+        _relay.Start();
         _threads = new Thread[Math.Max(1, options.Value.BackgroundThreads)];
         for (var i = 0; i < _threads.Length; i++)
         {
@@ -57,11 +69,12 @@ public sealed partial class BackgroundWork : IDisposable
         {
             try
             {
-                done.TrySetResult(work());
+                var result = work();
+                Complete(() => done.TrySetResult(result));
             }
             catch (Exception ex)
             {
-                done.TrySetException(ex);
+                Complete(() => done.TrySetException(ex));
             }
         });
         return done.Task;
@@ -76,9 +89,8 @@ public sealed partial class BackgroundWork : IDisposable
             try
             {
                 work().ContinueWith(
-                    static (task, state) =>
+                    task => Complete(() =>
                     {
-                        var done = (TaskCompletionSource)state!;
                         if (task.Exception is { } ex)
                         {
                             done.TrySetException(ex.InnerExceptions);
@@ -91,15 +103,14 @@ public sealed partial class BackgroundWork : IDisposable
                         {
                             done.TrySetResult();
                         }
-                    },
-                    done,
+                    }),
                     CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously,
                     TaskScheduler.Default);
             }
             catch (Exception ex)
             {
-                done.TrySetException(ex);
+                Complete(() => done.TrySetException(ex));
             }
         });
         return done.Task;
@@ -113,22 +124,39 @@ public sealed partial class BackgroundWork : IDisposable
             thread.Join();
         }
 
+        _completions.CompleteAdding();
+        _relay.Join();
         _work.Dispose();
+        _completions.Dispose();
     }
 
     private void Queue(Action work)
     {
+        if (!TryAdd(_work, work))
+        {
+            work(); // stopped: run it here rather than leave the caller waiting forever
+        }
+    }
+
+    private void Complete(Action completion)
+    {
+        if (!TryAdd(_completions, completion))
+        {
+            completion();
+        }
+    }
+
+    private static bool TryAdd(BlockingCollection<Action> queue, Action item)
+    {
         try
         {
-            _work.Add(work);
-            return;
+            queue.Add(item);
+            return true;
         }
         catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
         {
-            // Stopped: run it here rather than leave the caller waiting forever.
+            return false;
         }
-
-        work();
     }
 
     private void Loop()
@@ -141,6 +169,14 @@ public sealed partial class BackgroundWork : IDisposable
         }
     }
 
+    private void Relay()
+    {
+        foreach (var completion in _completions.GetConsumingEnumerable())
+        {
+            completion();
+        }
+    }
+
     private void LowerPriority()
     {
         if (_nice == 0 || !OperatingSystem.IsLinux())
@@ -148,44 +184,46 @@ public sealed partial class BackgroundWork : IDisposable
             return;
         }
 
+        var (gettid, ioprioSet) = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 => (186L, 251L),
+            Architecture.Arm64 => (178L, 30L),
+            _ => (0L, 0L),
+        };
+        if (gettid == 0)
+        {
+            return;
+        }
+
         try
         {
-            var tid = GetTid();
-            var failed = SetPriority(PrioProcess, tid, _nice) != 0;
-            var ioprioSet = RuntimeInformation.ProcessArchitecture switch
+            var tid = (nint)Syscall(gettid, 0, 0, 0);
+            if (SetPriority(PrioProcess, (int)tid, _nice) != 0)
             {
-                Architecture.X64 => 251L,
-                Architecture.Arm64 => 30L,
-                _ => 0L,
-            };
-            if (ioprioSet != 0)
-            {
-                failed |= Syscall(ioprioSet, IoprioWhoProcess, tid, IoprioClassIdle << IoprioClassShift) != 0;
+                // EACCES: the process already runs above this nice value; the thread keeps it.
+                LogPriorityRefused(_logger, "setpriority", Marshal.GetLastPInvokeError());
             }
 
-            if (failed)
+            if (Syscall(ioprioSet, IoprioWhoProcess, tid, (IoprioClassBestEffort << IoprioClassShift) | IoprioLowestLevel) != 0)
             {
-                LogPriorityRefused(_logger, Marshal.GetLastPInvokeError());
+                LogPriorityRefused(_logger, "ioprio_set", Marshal.GetLastPInvokeError());
             }
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
-            LogPriorityRefused(_logger, -1);
+            LogPriorityRefused(_logger, ex.GetType().Name, -1);
         }
     }
-
-    [DllImport("libc", EntryPoint = "gettid")]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int GetTid();
 
     [DllImport("libc", EntryPoint = "setpriority", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int SetPriority(int which, int who, int priority);
 
+    // syscall(2) is variadic and reads long arguments: pass them as nint.
     [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern long Syscall(long number, int which, int who, int ioprio);
+    private static extern long Syscall(long number, nint arg1, nint arg2, nint arg3);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not lower the priority of the ingest background threads (errno {Errno}); they run at normal priority.")]
-    private static partial void LogPriorityRefused(ILogger logger, int errno);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not lower the priority of an ingest background thread ({Call} failed, errno {Errno}); it keeps its priority.")]
+    private static partial void LogPriorityRefused(ILogger logger, string call, int errno);
 }

@@ -7,12 +7,12 @@ namespace XRay.LoadTest;
 /// Wakes open-loop clients when their batch is due, to within about 0.2 ms. <c>Task.Delay</c> cannot: .NET's timers
 /// run on the coarse monotonic clock (one kernel tick, 4 ms here), so its sends left up to 4.7 ms late at p99 even on
 /// an idle machine, and the open loop counted that as ACK latency. One thread sleeps with <c>usleep</c> (at most
-/// 2 ms at a time, so a new earlier due time is never missed by more) and completes each due wait; the client
+/// 0.5 ms at a time, so a new waiter due before the one it sleeps for is late by at most that) and completes each due wait; the client
 /// continues on the thread pool.
 /// </summary>
 internal sealed partial class Pacer : IDisposable
 {
-    private static readonly long MaxSleepTicks = Stopwatch.Frequency / 500;
+    private static readonly long MaxSleepTicks = Stopwatch.Frequency / 2000;
 
     private readonly PriorityQueue<TaskCompletionSource, long> _due = new();
     private readonly Lock _lock = new();

@@ -193,6 +193,11 @@ public sealed class GatewayProcess : IAsyncDisposable
         {
             if (_process is null || _process.HasExited)
             {
+                if (_process is not null)
+                {
+                    await _process.WaitForExitAsync(); // also waits until its output has been read to the end
+                }
+
                 throw new InvalidOperationException($"The gateway exited during start-up:{Environment.NewLine}{Output}");
             }
 

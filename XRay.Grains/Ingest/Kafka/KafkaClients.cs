@@ -37,6 +37,14 @@ internal static partial class KafkaClients
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
         };
+
+        // Consume(token) notices a cancelled wait only every cancellation.delay.max.ms (100 ms by default): the
+        // consumer's short waits (BatchLinger, 20 ms) would otherwise last 100 ms. Left alone when configured.
+        if (!options.Consumer.ContainsKey("cancellation.delay.max.ms"))
+        {
+            config.CancellationDelayMaxMs = 10;
+        }
+
         return options.ConsumerFactory?.Invoke(config) ?? new ConsumerBuilder<Ignore, byte[]>(config)
             .SetLogHandler((_, message) => Log(logger, message))
             .SetErrorHandler((_, error) => LogError(logger, error))

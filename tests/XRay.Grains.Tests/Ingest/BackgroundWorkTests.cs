@@ -27,7 +27,8 @@ public sealed class BackgroundWorkTests
 
         var nice = await work.Run(() => NiceOfCurrentThread());
 
-        Assert.Equal(7, nice);
+        // Never below the process's own nice value: raising a thread's priority back needs a privilege.
+        Assert.Equal(Math.Max(7, ProcessNice()), nice);
         Assert.Equal(0, NiceOfCurrentThread() - ProcessNice());
     }
 
