@@ -79,9 +79,24 @@ internal sealed class EmbeddedIngestConsumer : IIngestConsumer
     }
 
     /// <summary>Reads what is durable, starting with a different partition each time so none starves.</summary>
+    /// <remarks>
+    /// Sized to what is there: a poll wakes after every group commit of any partition, and a list sized for a full
+    /// batch each time was a third of the gateway's allocations at half the maximum rate.
+    /// </remarks>
     private List<IngestRecord> ReadAvailable(int maxRecords)
     {
-        var records = new List<IngestRecord>(Math.Min(maxRecords, 1024));
+        long available = 0;
+        foreach (var cursor in _cursors)
+        {
+            available += cursor.Available;
+        }
+
+        if (available == 0)
+        {
+            return [];
+        }
+
+        var records = new List<IngestRecord>((int)Math.Min(maxRecords, available));
         for (var i = 0; i < _cursors.Length && records.Count < maxRecords; i++)
         {
             _cursors[(_firstPartition + i) % _cursors.Length].Read(records, maxRecords - records.Count);

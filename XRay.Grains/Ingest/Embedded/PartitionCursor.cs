@@ -25,6 +25,9 @@ internal sealed partial class PartitionCursor : IDisposable
         }
     }
 
+    /// <summary>Durable records after the position: what <see cref="Read"/> would add at most.</summary>
+    public long Available => Math.Max(0, _partition.Durable.EndOffset - _nextOffset);
+
     /// <summary>Adds up to <paramref name="maxRecords"/> durable records after the position to <paramref name="into"/>.</summary>
     public void Read(List<IngestRecord> into, int maxRecords)
     {
@@ -77,7 +80,7 @@ internal sealed partial class PartitionCursor : IDisposable
         return reader;
     }
 
-    /// <summary>At the end of a sealed segment, continues in the next one.</summary>
+    /// <summary>At the end of a sealed segment (its last frame, or the zeros after it), continues in the next one.</summary>
     private void MoveToNextSegment(FrameStatus status)
     {
         var next = _partition.NextSegment(_segmentBase)

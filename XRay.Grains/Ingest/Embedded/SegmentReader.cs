@@ -44,7 +44,7 @@ internal sealed class SegmentReader : IDisposable
                 return status;
             }
 
-            if (status == FrameStatus.Corrupt || !Fill(limit))
+            if (status is FrameStatus.Corrupt or FrameStatus.End || !Fill(limit))
             {
                 return status;
             }

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace XRay.Grains.Storage.Sqlite;
 
@@ -8,27 +9,30 @@ namespace XRay.Grains.Storage.Sqlite;
 /// connection that another connection wrote behind must drop its cache) and skips re-preparing statements.
 /// Not thread-safe: <see cref="SqliteTraceStore"/> serializes callers.
 /// </summary>
+/// <remarks>
+/// The statements are SQLite's own (<see cref="RawStatement"/>), bound by position from strings' UTF-16 directly:
+/// through <see cref="SqliteCommand"/> every row allocated a binder per parameter, boxed its integers and encoded
+/// every string to a fresh UTF-8 array, about a sixth of the gateway's allocations at half the maximum rate.
+/// </remarks>
 internal sealed class SqliteTraceWrites : IAsyncDisposable
 {
     private readonly SqliteConnection _connection;
-    private readonly SqliteCommand _upsertTrace;
-    private readonly SqliteParameter[] _upsertTraceParameters;
-    private readonly SqliteCommand _insertStep;
-    private readonly SqliteParameter[] _insertStepParameters;
-    private readonly SqliteCommand _insertData;
-    private readonly SqliteParameter[] _insertDataParameters;
-    private readonly SqliteCommand _addStepCount;
-    private readonly SqliteParameter[] _addStepCountParameters;
+    private readonly RawStatement _upsertTrace;
+    private readonly RawStatement _insertStep;
+    private readonly RawStatement _insertData;
+    private readonly RawStatement _addStepCount;
+    private readonly Dictionary<string, int> _inserted = new(StringComparer.Ordinal);
 
     private SqliteTraceWrites(SqliteConnection connection)
     {
         _connection = connection;
+        var db = connection.Handle!;
+
         // A new trace starts with the steps already stored for it (steps may arrive first); afterwards its count
         // only grows by newly inserted steps (_addStepCount): O(1) per trace, however long the trace.
-        (_upsertTrace, _upsertTraceParameters) = Prepare("""
+        _upsertTrace = new RawStatement(db, """
             INSERT INTO traces (traceId, projectId, name, status, startedAt, endedAt, metadata, output, error, stepCount, updatedAt)
-            VALUES ($id, $project, $name, $status, $started, $ended, $metadata, $output, $error,
-                    (SELECT COUNT(*) FROM steps WHERE traceId = $id), $now)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT COUNT(*) FROM steps WHERE traceId = ?1), ?10)
             ON CONFLICT(traceId) DO UPDATE SET
                 name = COALESCE(excluded.name, traces.name),
                 status = CASE WHEN excluded.status <> 'running' THEN excluded.status ELSE traces.status END,
@@ -38,18 +42,18 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
                 output = COALESCE(excluded.output, traces.output),
                 error = COALESCE(excluded.error, traces.error),
                 updatedAt = excluded.updatedAt
-            """, "$id", "$project", "$name", "$status", "$started", "$ended", "$metadata", "$output", "$error", "$now");
-        (_insertStep, _insertStepParameters) = Prepare("""
+            """);
+        _insertStep = new RawStatement(db, """
             INSERT INTO steps (stepId, traceId, projectId, stepNumber, name, kind, status, startedAt, endedAt, document)
-            VALUES ($id, $trace, $project, $number, $name, $kind, $status, $started, $ended, $document)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
             ON CONFLICT(stepId) DO NOTHING
-            """, "$id", "$trace", "$project", "$number", "$name", "$kind", "$status", "$started", "$ended", "$document");
-        (_insertData, _insertDataParameters) = Prepare("""
+            """);
+        _insertData = new RawStatement(db, """
             INSERT INTO data (dataId, traceId, projectId, contentType, size, sha256, createdAt)
-            VALUES ($id, $trace, $project, $type, $size, $sha, $at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
             ON CONFLICT(dataId) DO NOTHING
-            """, "$id", "$trace", "$project", "$type", "$size", "$sha", "$at");
-        (_addStepCount, _addStepCountParameters) = Prepare("UPDATE traces SET stepCount = stepCount + $added WHERE traceId = $id", "$added", "$id");
+            """);
+        _addStepCount = new RawStatement(db, "UPDATE traces SET stepCount = stepCount + ?1 WHERE traceId = ?2");
     }
 
     /// <summary>Opens the writer's own (unpooled) connection with the database's writer cache size.</summary>
@@ -81,38 +85,34 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
     public void Write(TraceWriteBatch batch)
     {
         using var transaction = _connection.BeginTransaction();
-        foreach (var command in (ReadOnlySpan<SqliteCommand>)[_upsertTrace, _insertStep, _insertData, _addStepCount])
-        {
-            command.Transaction = transaction;
-        }
-
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var t in batch.Traces)
         {
-            Set(_upsertTraceParameters, t.TraceId, t.ProjectId, t.Name, t.Status, t.StartedAt, t.EndedAt, t.Metadata, t.Output, t.Error, now);
-            _upsertTrace.ExecuteNonQuery();
+            _upsertTrace.Text(1, t.TraceId).Text(2, t.ProjectId).Text(3, t.Name).Text(4, t.Status).Integer(5, t.StartedAt)
+                .Integer(6, t.EndedAt).Text(7, t.Metadata).Text(8, t.Output).Text(9, t.Error).Integer(10, now).Execute();
         }
 
-        var inserted = new Dictionary<string, int>(StringComparer.Ordinal);
+        _inserted.Clear();
         foreach (var s in batch.Steps)
         {
-            Set(_insertStepParameters, s.StepId, s.TraceId, s.TraceId[..24], s.StepNumber, s.Name, s.Kind, s.Status, s.StartedAt, s.EndedAt, s.Document);
-            if (_insertStep.ExecuteNonQuery() > 0)
+            var changed = _insertStep.Text(1, s.StepId).Text(2, s.TraceId).Text(3, ProjectOf(s.TraceId)).Integer(4, s.StepNumber)
+                .Text(5, s.Name).Text(6, s.Kind).Text(7, s.Status).Integer(8, s.StartedAt).Integer(9, s.EndedAt).Text(10, s.Document)
+                .Execute();
+            if (changed > 0)
             {
-                inserted[s.TraceId] = inserted.GetValueOrDefault(s.TraceId) + 1;
+                _inserted[s.TraceId] = _inserted.GetValueOrDefault(s.TraceId) + 1;
             }
         }
 
         foreach (var d in batch.Data)
         {
-            Set(_insertDataParameters, d.DataId, d.TraceId, d.ProjectId, d.ContentType, d.Size, d.Sha256, d.CreatedAt.ToUnixTimeMilliseconds());
-            _insertData.ExecuteNonQuery();
+            _insertData.Text(1, d.DataId).Text(2, d.TraceId).Text(3, d.ProjectId).Text(4, d.ContentType).Integer(5, d.Size)
+                .Text(6, d.Sha256).Integer(7, d.CreatedAt.ToUnixTimeMilliseconds()).Execute();
         }
 
-        foreach (var (traceId, added) in inserted)
+        foreach (var (traceId, added) in _inserted)
         {
-            Set(_addStepCountParameters, added, traceId);
-            _addStepCount.ExecuteNonQuery();
+            _addStepCount.Integer(1, added).Text(2, traceId).Execute();
         }
 
         transaction.Commit();
@@ -120,29 +120,14 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var command in (SqliteCommand[])[_upsertTrace, _insertStep, _insertData, _addStepCount])
+        foreach (var statement in (RawStatement[])[_upsertTrace, _insertStep, _insertData, _addStepCount])
         {
-            await command.DisposeAsync().ConfigureAwait(false);
+            statement.Dispose();
         }
 
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
 
-    private (SqliteCommand Command, SqliteParameter[] Parameters) Prepare(string sql, params string[] names)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        // Untyped parameters: the provider binds each value with its own type (INTEGER stays INTEGER).
-        var parameters = names.Select(name => command.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
-        command.Prepare();
-        return (command, parameters);
-    }
-
-    private static void Set(SqliteParameter[] parameters, params object?[] values)
-    {
-        for (var i = 0; i < parameters.Length; i++)
-        {
-            parameters[i].Value = values[i] ?? DBNull.Value;
-        }
-    }
+    /// <summary>A trace id is <c>{projectId}-{uuid}</c> and a project id 24 characters (checked at ingest).</summary>
+    private static ReadOnlySpan<char> ProjectOf(string traceId) => traceId.AsSpan(0, 24);
 }

@@ -177,6 +177,24 @@ public abstract class TraceStoreContractTests
         Assert.Equal([3, 2], await StepNumbers(store, new StepQuery([], 2, after)));
     }
 
+    [Fact]
+    public async Task Empty_and_non_ascii_text_round_trips_exactly_and_null_stays_null()
+    {
+        var store = CreateStore();
+        var traceId = NewTraceId(_projectId);
+        var step = new StepRecord(NewUuid(), traceId, 1, "rang é 名前 🚀", "", "ok", 1_000, null, "{\"reasoning\":\"über 🧪\"}");
+        var withoutKind = Step(traceId, 2) with { Kind = null };
+        await store.WriteAsync(new TraceWriteBatch(
+            [new TraceUpsert(traceId, _projectId, "", "running", 1_000, null, "{\"é\":\"名\"}", null, null)], [step, withoutKind], []), Ct);
+
+        var trace = await store.GetTraceAsync(traceId, Ct);
+        Assert.Equal("", trace!.Name);
+        Assert.Equal("{\"é\":\"名\"}", trace.Metadata);
+        Assert.Null(trace.Output);
+        var steps = await store.ReadStepsAsync(traceId, Ct).ToListAsync(Ct);
+        Assert.Equal([step, withoutKind], steps);
+    }
+
     private async Task<IEnumerable<int>> StepNumbers(ITraceStore store, StepQuery query) =>
         (await store.QueryStepsAsync(_projectId, query, Ct)).Select(s => s.StepNumber);
 

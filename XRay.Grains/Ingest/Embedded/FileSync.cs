@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace XRay.Grains.Ingest.Embedded;
+
+/// <summary>
+/// <c>fdatasync</c>: makes a file's data durable, and of its metadata only what is needed to read that data back
+/// (its size and block map), not its timestamps. On ext4 an overwrite of blocks already allocated and synced then
+/// needs no journal commit, only the data write and a cache flush; <c>fsync</c> would commit the journal for the
+/// changed modification time, and an append would for the new size and blocks. .NET's
+/// <see cref="RandomAccess.FlushToDisk"/> is <c>fsync</c>, so Linux goes through P/Invoke.
+/// </summary>
+internal static class FileSync
+{
+    public static void Data(SafeFileHandle handle)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            RandomAccess.FlushToDisk(handle);
+            return;
+        }
+
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            if (Fdatasync((int)handle.DangerousGetHandle()) != 0)
+            {
+                throw new IOException($"fdatasync failed (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Fdatasync(int fd);
+}
