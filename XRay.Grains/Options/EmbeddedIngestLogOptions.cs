@@ -18,14 +18,6 @@ public sealed class EmbeddedIngestLogOptions
     /// <summary>Size at which a partition starts a new segment file; reclamation deletes whole segments.</summary>
     public long SegmentBytes { get; set; } = 64L << 20;
 
-    /// <summary>
-    /// Whether the next segment is written full of zeros and synced in the background before the roll, so that appends
-    /// overwrite allocated blocks and their <c>fdatasync</c> needs no file system journal commit (the ACK's tail on
-    /// ext4 and XFS). Costs one segment of extra writes per segment. Turn off on copy-on-write file systems (btrfs,
-    /// ZFS), where overwriting does not reuse blocks and the zeros buy nothing.
-    /// </summary>
-    public bool PreallocateSegments { get; set; } = true;
-
     /// <summary>Largest record an append takes; a larger one fails the whole append.</summary>
     public int MaxRecordBytes { get; set; } = 4 << 20;
 }

@@ -33,7 +33,7 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
         {
             for (var p = 0; p < _partitions.Length; p++)
             {
-                _partitions[p] = new LogPartition(p, Path.Combine(directory, $"partition-{p}"), _options.SegmentBytes, _options.PreallocateSegments, logger, SignalDurable);
+                _partitions[p] = new LogPartition(p, Path.Combine(directory, $"partition-{p}"), _options.SegmentBytes, logger, SignalDurable);
             }
         }
         catch

@@ -5,10 +5,8 @@ namespace XRay.Grains.Ingest.Embedded;
 
 /// <summary>
 /// <c>fdatasync</c>: makes a file's data durable, and of its metadata only what is needed to read that data back
-/// (its size and block map), not its timestamps. On ext4 an overwrite of blocks already allocated and synced then
-/// needs no journal commit, only the data write and a cache flush; <c>fsync</c> would commit the journal for the
-/// changed modification time, and an append would for the new size and blocks. .NET's
-/// <see cref="RandomAccess.FlushToDisk"/> is <c>fsync</c>, so Linux goes through P/Invoke.
+/// (its size and block map), not its timestamps, which <c>fsync</c> would also write. .NET's
+/// <see cref="RandomAccess.FlushToDisk"/> is <c>fsync</c>, so Linux goes through P/Invoke; elsewhere it is used as is.
 /// </summary>
 internal static class FileSync
 {

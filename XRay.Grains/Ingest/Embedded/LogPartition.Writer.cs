@@ -109,23 +109,13 @@ internal sealed partial class LogPartition
         {
             append.Complete();
         }
-
-        // Half way through a segment: time enough to zero the next one in the background before the roll.
-        if (_activePosition >= _segmentBytes / 2)
-        {
-            _preparer?.Prepare();
-        }
     }
 
-    /// <summary>
-    /// Starts a new segment at the next offset (the spare, pre-zeroed, when one is ready); the current one was synced
-    /// by the last batch.
-    /// </summary>
+    /// <summary>Starts a new segment at the next offset; the current one was fsync'd by the last batch.</summary>
     private void Roll()
     {
         var segment = LogSegment.At(_directory, _nextOffset);
-        var mode = _preparer?.TryTake(segment.Path) == true ? FileMode.Open : FileMode.CreateNew;
-        var handle = File.OpenHandle(segment.Path, mode, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        var handle = File.OpenHandle(segment.Path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         DirectorySync.Flush(_directory);
         _active.Dispose();
         _active = handle;

@@ -10,8 +10,6 @@ namespace XRay.Grains.Ingest.Embedded;
 /// </summary>
 internal sealed partial class LogPartition : IDisposable
 {
-    private const int ZeroChunkBytes = 1 << 20;
-
     private readonly string _directory;
     private readonly long _segmentBytes;
     private readonly ILogger _logger;
@@ -19,7 +17,6 @@ internal sealed partial class LogPartition : IDisposable
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly Thread _writer;
-    private readonly SegmentPreparer? _preparer;
     private readonly Lock _segmentsLock = new();
     private LogSegment[] _segments;
     private SafeFileHandle _active;
@@ -29,11 +26,8 @@ internal sealed partial class LogPartition : IDisposable
     private DurableEnd _durable;
     private volatile Exception? _fault;
 
-    /// <summary>
-    /// Opens the partition in <paramref name="directory"/>, clearing a torn tail left by a crash. With
-    /// <paramref name="preallocate"/>, new segments are pre-zeroed in the background (see <see cref="SegmentPreparer"/>).
-    /// </summary>
-    public LogPartition(int index, string directory, long segmentBytes, bool preallocate, ILogger logger, Action onDurable)
+    /// <summary>Opens the partition in <paramref name="directory"/>, truncating a torn tail left by a crash.</summary>
+    public LogPartition(int index, string directory, long segmentBytes, ILogger logger, Action onDurable)
     {
         Index = index;
         _directory = directory;
@@ -61,7 +55,6 @@ internal sealed partial class LogPartition : IDisposable
         _nextOffset = last.BaseOffset + records;
         _segments = [.. segments];
         _durable = new DurableEnd(_nextOffset, _activeBase, _activePosition);
-        _preparer = preallocate ? new SegmentPreparer(directory, segmentBytes, index, logger) : null;
 
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = $"xray-ingest-log-{index}" };
         _writer.Start();
@@ -163,70 +156,29 @@ internal sealed partial class LogPartition : IDisposable
     {
         _queue.Writer.TryComplete();
         _writer.Join();
-        _preparer?.Dispose();
         _active.Dispose();
     }
 
-    /// <summary>
-    /// Counts the valid records of the newest segment and zeroes whatever a crash left after them. The rest of the
-    /// file then reads as unwritten (<see cref="FrameStatus.End"/>), as in a pre-zeroed segment: an append that later
-    /// overwrites part of a torn batch can never be followed by a stale frame that happens to line up.
-    /// </summary>
+    /// <summary>Counts the valid records of the newest segment and cuts off whatever follows them.</summary>
     private (long Records, long Length) Recover(LogSegment segment)
     {
         long records = 0;
-        long validLength;
-        long fileLength;
-        using (var reader = new SegmentReader(segment.Path))
+        using var reader = new SegmentReader(segment.Path);
+        while (reader.Next(long.MaxValue, out _) == FrameStatus.Complete)
         {
-            while (reader.Next(long.MaxValue, out _) == FrameStatus.Complete)
-            {
-                records++;
-            }
-
-            validLength = reader.Position;
-            fileLength = reader.FileLength;
+            records++;
         }
 
-        var dirtyEnd = EndOfNonZero(_active, validLength, fileLength);
-        if (dirtyEnd > validLength)
+        var validLength = reader.Position;
+        var fileLength = reader.FileLength;
+        if (validLength < fileLength)
         {
-            LogTornTail(_logger, Index, segment.Path, dirtyEnd - validLength, validLength);
-            var zeros = new byte[ZeroChunkBytes];
-            for (var position = validLength; position < dirtyEnd; position += ZeroChunkBytes)
-            {
-                RandomAccess.Write(_active, zeros.AsSpan(0, (int)Math.Min(ZeroChunkBytes, dirtyEnd - position)), position);
-            }
-
+            LogTornTail(_logger, Index, segment.Path, fileLength - validLength, validLength);
+            RandomAccess.SetLength(_active, validLength);
             RandomAccess.FlushToDisk(_active);
         }
 
         return (records, validLength);
-    }
-
-    /// <summary>The position after the last non-zero byte in [<paramref name="from"/>, <paramref name="to"/>), or <paramref name="from"/>.</summary>
-    private static long EndOfNonZero(SafeFileHandle file, long from, long to)
-    {
-        var buffer = new byte[ZeroChunkBytes];
-        var end = from;
-        for (var position = from; position < to;)
-        {
-            var read = RandomAccess.Read(file, buffer, position);
-            if (read == 0)
-            {
-                break;
-            }
-
-            var last = buffer.AsSpan(0, read).LastIndexOfAnyExcept((byte)0);
-            if (last >= 0)
-            {
-                end = position + last + 1;
-            }
-
-            position += read;
-        }
-
-        return end;
     }
 
     private void AddSegment(LogSegment segment)
@@ -237,7 +189,7 @@ internal sealed partial class LogPartition : IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest log partition {Partition}: cleared {Bytes} bytes of torn tail in {Path} at {Position} (left by a crash).")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest log partition {Partition}: cut {Bytes} bytes of torn tail from {Path} at {Position} (left by a crash).")]
     private static partial void LogTornTail(ILogger logger, int partition, string path, long bytes, long position);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ingest log partition {Partition}: reclaimed segment {BaseOffset}.")]

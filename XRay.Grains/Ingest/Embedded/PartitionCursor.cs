@@ -80,7 +80,7 @@ internal sealed partial class PartitionCursor : IDisposable
         return reader;
     }
 
-    /// <summary>At the end of a sealed segment (its last frame, or the zeros after it), continues in the next one.</summary>
+    /// <summary>At the end of a sealed segment, continues in the next one.</summary>
     private void MoveToNextSegment(FrameStatus status)
     {
         var next = _partition.NextSegment(_segmentBase)

@@ -5,8 +5,7 @@ namespace XRay.Grains.Ingest.Embedded;
 
 /// <summary>
 /// The on-disk frame of one record: <c>[length: int32 LE][crc32c: uint32 LE][payload]</c>. The checksum
-/// covers the length bytes and the payload, so a torn or zero-filled tail never passes as a record. An all-zero
-/// header (the checksum of an empty payload is not zero) is the unwritten, pre-zeroed rest of a segment.
+/// covers the length bytes and the payload, so a torn or zero-filled tail never passes as a record.
 /// </summary>
 internal static class RecordFrame
 {
@@ -28,8 +27,7 @@ internal static class RecordFrame
 
     /// <summary>
     /// Reads the frame at the start of <paramref name="source"/>. <see cref="FrameStatus.Incomplete"/> when
-    /// <paramref name="source"/> ends inside the frame, <see cref="FrameStatus.Corrupt"/> when the checksum fails,
-    /// <see cref="FrameStatus.End"/> at an all-zero header.
+    /// <paramref name="source"/> ends inside the frame, <see cref="FrameStatus.Corrupt"/> when the checksum fails.
     /// </summary>
     public static FrameStatus TryRead(ReadOnlySpan<byte> source, out ReadOnlySpan<byte> payload, out int frameSize)
     {
@@ -38,11 +36,6 @@ internal static class RecordFrame
         if (source.Length < HeaderSize)
         {
             return FrameStatus.Incomplete;
-        }
-
-        if (BinaryPrimitives.ReadUInt64LittleEndian(source) == 0)
-        {
-            return FrameStatus.End;
         }
 
         var length = BinaryPrimitives.ReadInt32LittleEndian(source);
@@ -97,7 +90,4 @@ internal enum FrameStatus
     Complete,
     Incomplete,
     Corrupt,
-
-    /// <summary>Zeros where the next header would be: nothing was written here (the segment was pre-zeroed).</summary>
-    End,
 }

@@ -44,7 +44,7 @@ internal sealed class SegmentReader : IDisposable
                 return status;
             }
 
-            if (status is FrameStatus.Corrupt or FrameStatus.End || !Fill(limit))
+            if (status == FrameStatus.Corrupt || !Fill(limit))
             {
                 return status;
             }
