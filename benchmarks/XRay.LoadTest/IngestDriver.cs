@@ -14,7 +14,14 @@ internal sealed class IngestTally
     private long _failed;
     private long _bytes;
 
+    /// <summary>From when the batch was due (open loop) or sent (closed loop) to its ACK.</summary>
     public Latencies Ack { get; } = new();
+
+    /// <summary>
+    /// From when the batch was handed to the HTTP client to its ACK: what an SDK on another machine waits. Without
+    /// the tool's own send lateness, which on a machine shared with the gateway is part scheduling of the tool.
+    /// </summary>
+    public Latencies AckFromSend { get; } = new();
 
     /// <summary>The gateway's own time for each ACK in the window, from its <c>Server-Timing</c> header.</summary>
     public Latencies ServerAck { get; } = new();
@@ -41,7 +48,7 @@ internal sealed class IngestTally
     /// <summary>The gateway's <c>Server-Timing</c> phases (milliseconds) of each ACK in the window.</summary>
     public ServerPhases Phases { get; } = new();
 
-    public void Acked(IngestBatch batch, bool inWindow, long latencyTicks, IReadOnlyDictionary<string, double>? timing)
+    public void Acked(IngestBatch batch, bool inWindow, long latencyTicks, long fromSendTicks, IReadOnlyDictionary<string, double>? timing)
     {
         Interlocked.Add(ref _ackedTotal, batch.Events);
         Interlocked.Increment(ref _requests);
@@ -50,6 +57,7 @@ internal sealed class IngestTally
         {
             Interlocked.Add(ref _ackedInWindow, batch.Events);
             Ack.Add(latencyTicks);
+            AckFromSend.Add(fromSendTicks);
             if (timing is not null && timing.TryGetValue("app", out var app))
             {
                 ServerAck.Add((long)(app * Stopwatch.Frequency / 1000));
@@ -112,10 +120,11 @@ internal sealed class IngestDriver(HttpClient http, string projectId, string api
             }
 
             due += interval;
+            var handedOver = Stopwatch.GetTimestamp();
             if (await SendAsync(batch) is (true, var timing))
             {
                 var acked = Stopwatch.GetTimestamp();
-                Tally.Acked(batch, sent >= windowStart, acked - sent, timing);
+                Tally.Acked(batch, sent >= windowStart, acked - sent, acked - handedOver, timing);
                 probe?.Watch(batch.Completed, acked);
             }
 
