@@ -94,6 +94,13 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
             }
         }
 
+        // All busy: every one makes the append wait for the sync in progress, then for its own. Join the partition
+        // whose sync started first; it is the likeliest to finish first.
+        if (Oldest(first) is { } oldest && oldest.TryEnqueue(append))
+        {
+            return new ValueTask(append.Completion);
+        }
+
         for (var i = 0; i < _partitions.Length; i++)
         {
             // A faulted partition is skipped, so one bad file does not stop ingestion.
@@ -109,6 +116,24 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
         append.Fail(failure);
         append.ReturnBuffer();
         return new ValueTask(append.Completion);
+    }
+
+    /// <summary>The partition writing since the longest time (ties: round-robin from <paramref name="first"/>); null when none is.</summary>
+    private LogPartition? Oldest(uint first)
+    {
+        LogPartition? oldest = null;
+        var since = long.MaxValue;
+        for (var i = 0; i < _partitions.Length; i++)
+        {
+            var partition = _partitions[(int)((first + i) % (uint)_partitions.Length)];
+            if (partition.BusySince < since && !partition.IsFaulted)
+            {
+                oldest = partition;
+                since = partition.BusySince;
+            }
+        }
+
+        return oldest;
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
@@ -10,8 +11,8 @@ internal sealed partial class LogPartition
     private const int MaxBatchAppends = 512;
     private const long MaxBatchBytes = 16 << 20;
 
-    // Routing hints for IsIdle: the writer is taking or writing a batch; appends queued and not yet taken.
-    private int _writing;
+    // Routing hints: when the writer took the batch it is writing (0: not writing); appends queued and not yet taken.
+    private long _writingSince;
     private int _waiting;
 
     /// <summary>
@@ -25,7 +26,7 @@ internal sealed partial class LogPartition
         var reader = _queue.Reader;
         while (WaitForAppends(reader))
         {
-            Volatile.Write(ref _writing, 1);
+            Volatile.Write(ref _writingSince, Math.Max(1, Stopwatch.GetTimestamp()));
             long bytes = 0;
             var records = 0;
             while (batch.Count < MaxBatchAppends && bytes < MaxBatchBytes && reader.TryRead(out var append))
@@ -49,7 +50,7 @@ internal sealed partial class LogPartition
                 WriteBatch(batch, frames, bytes, records);
             }
 
-            Volatile.Write(ref _writing, 0);
+            Volatile.Write(ref _writingSince, 0);
 
             foreach (var append in batch)
             {
