@@ -94,9 +94,10 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
             }
         }
 
-        // All busy: every one makes the append wait for the sync in progress, then for its own. Join the partition
-        // whose sync started first; it is the likeliest to finish first.
-        if (Oldest(first) is { } oldest && oldest.TryEnqueue(append))
+        // All busy: every one makes the append wait for the sync in progress, then for its own. Join the shortest queue
+        // (at the maximum rate that keeps every writer fed); among equals, the partition whose sync started first, the
+        // likeliest to end first.
+        if (ShortestWait(first) is { } next && next.TryEnqueue(append))
         {
             return new ValueTask(append.Completion);
         }
@@ -118,22 +119,26 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
         return new ValueTask(append.Completion);
     }
 
-    /// <summary>The partition writing since the longest time (ties: round-robin from <paramref name="first"/>); null when none is.</summary>
-    private LogPartition? Oldest(uint first)
+    /// <summary>
+    /// Of the partitions not faulted, the one with the fewest appends queued and, among those, the one writing since
+    /// the longest time (ties: round-robin from <paramref name="first"/>).
+    /// </summary>
+    private LogPartition? ShortestWait(uint first)
     {
-        LogPartition? oldest = null;
-        var since = long.MaxValue;
+        LogPartition? best = null;
+        (int Waiting, long Since) bestKey = (int.MaxValue, long.MaxValue);
         for (var i = 0; i < _partitions.Length; i++)
         {
             var partition = _partitions[(int)((first + i) % (uint)_partitions.Length)];
-            if (partition.BusySince < since && !partition.IsFaulted)
+            var key = (partition.Waiting, partition.BusySince);
+            if (!partition.IsFaulted && (best is null || key.Waiting < bestKey.Waiting || (key.Waiting == bestKey.Waiting && key.BusySince < bestKey.Since)))
             {
-                oldest = partition;
-                since = partition.BusySince;
+                best = partition;
+                bestKey = key;
             }
         }
 
-        return oldest;
+        return best;
     }
 
     /// <inheritdoc />

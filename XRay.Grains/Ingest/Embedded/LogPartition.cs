@@ -102,6 +102,9 @@ internal sealed partial class LogPartition : IDisposable
     /// </summary>
     public long BusySince => Volatile.Read(ref _writingSince) is var since and not 0 ? since : long.MaxValue;
 
+    /// <summary>Appends queued and not yet taken by the writer. A hint for routing, like <see cref="IsIdle"/>.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
     /// <summary>The segment holding <paramref name="offset"/>, or the oldest one when it was reclaimed.</summary>
     public LogSegment FindSegment(long offset)
     {
