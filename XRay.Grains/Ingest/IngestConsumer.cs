@@ -41,7 +41,7 @@ public sealed partial class IngestConsumer(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var records = await PollBatchAsync(consumer, settings, stoppingToken).ConfigureAwait(false);
+                var records = await PollBatchAsync(consumer, settings, time, stoppingToken).ConfigureAwait(false);
                 if (records.Count == 0)
                 {
                     // Idle: commit what the interval held back, so a restart redelivers little.
@@ -81,7 +81,8 @@ public sealed partial class IngestConsumer(
     /// every small transaction rewrites the same partly filled pages, and the store wrote ten times the events'
     /// bytes. At the maximum rate batches are full at once and nothing waits.
     /// </summary>
-    private async Task<IReadOnlyList<IngestRecord>> PollBatchAsync(IIngestConsumer consumer, IngestConsumerOptions settings, CancellationToken stoppingToken)
+    internal static async Task<IReadOnlyList<IngestRecord>> PollBatchAsync(
+        IIngestConsumer consumer, IngestConsumerOptions settings, TimeProvider time, CancellationToken stoppingToken)
     {
         var records = await consumer.PollAsync(settings.MaxBatchSize, settings.PollWait, stoppingToken).ConfigureAwait(false);
         if (records.Count == 0 || records.Count >= settings.MaxBatchSize || settings.BatchLinger <= TimeSpan.Zero)
