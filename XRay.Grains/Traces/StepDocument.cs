@@ -64,6 +64,7 @@ public static class StepDocument
             if (buffer.Capacity > MaxKeptBytes)
             {
                 _buffer = null;
+                _writer = null; // it still refers to the buffer
             }
         }
     }

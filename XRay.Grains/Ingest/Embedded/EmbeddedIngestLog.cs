@@ -120,8 +120,9 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
     }
 
     /// <summary>
-    /// Of the partitions not faulted, the one with the fewest appends queued and, among those, the one writing since
-    /// the longest time (ties: round-robin from <paramref name="first"/>).
+    /// Of the partitions not faulted, the one with the fewest appends queued and, among those, one between batches
+    /// (its writer takes the queue at once), else the one writing since the longest time (ties: round-robin from
+    /// <paramref name="first"/>).
     /// </summary>
     private LogPartition? ShortestWait(uint first)
     {

@@ -10,6 +10,8 @@ namespace XRay.Grains.Ingest.Embedded;
 /// </summary>
 internal static class FileSync
 {
+    private const int Eintr = 4;
+
     public static void Data(SafeFileHandle handle)
     {
         if (!OperatingSystem.IsLinux())
@@ -22,9 +24,17 @@ internal static class FileSync
         try
         {
             handle.DangerousAddRef(ref added);
-            if (Fdatasync((int)handle.DangerousGetHandle()) != 0)
+            var fd = (int)handle.DangerousGetHandle();
+            int errno;
+            do
             {
-                throw new IOException($"fdatasync failed (errno {Marshal.GetLastPInvokeError()}).");
+                errno = Fdatasync(fd) == 0 ? 0 : Marshal.GetLastPInvokeError();
+            }
+            while (errno == Eintr); // interrupted by a signal before it synced anything: ask again, as .NET's fsync does
+
+            if (errno != 0)
+            {
+                throw new IOException($"fdatasync failed (errno {errno}).");
             }
         }
         finally

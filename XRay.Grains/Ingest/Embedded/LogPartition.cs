@@ -98,9 +98,10 @@ internal sealed partial class LogPartition : IDisposable
 
     /// <summary>
     /// When the writer took the batch it is writing and syncing (a <see cref="System.Diagnostics.Stopwatch"/>
-    /// timestamp), or <see cref="long.MaxValue"/> when it is not writing. A hint for routing, like <see cref="IsIdle"/>.
+    /// timestamp), or <see cref="long.MinValue"/> when it is not writing: then it takes what is queued at once, which
+    /// beats any sync in progress. A hint for routing, like <see cref="IsIdle"/>.
     /// </summary>
-    public long BusySince => Volatile.Read(ref _writingSince) is var since and not 0 ? since : long.MaxValue;
+    public long BusySince => Volatile.Read(ref _writingSince) is var since and not 0 ? since : long.MinValue;
 
     /// <summary>Appends queued and not yet taken by the writer. A hint for routing, like <see cref="IsIdle"/>.</summary>
     public int Waiting => Volatile.Read(ref _waiting);

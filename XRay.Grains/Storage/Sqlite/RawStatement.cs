@@ -6,7 +6,9 @@ namespace XRay.Grains.Storage.Sqlite;
 /// <summary>
 /// A prepared SQLite statement that does not return rows, bound by position (<c>?1</c>, <c>?2</c> ...) without
 /// allocating: strings as UTF-16 (SQLite converts), integers as they are. Errors surface as <see cref="SqliteException"/>,
-/// as from Microsoft.Data.Sqlite. One thread at a time, like the connection it belongs to.
+/// as from Microsoft.Data.Sqlite. One thread at a time, like the connection it belongs to. A busy database waits
+/// the connection's <c>busy_timeout</c> and then fails (<see cref="SqliteCommand"/> would go on retrying up to its
+/// command timeout); the ingest consumer retries a failed batch, and the log keeps it until then.
 /// </summary>
 internal sealed class RawStatement : IDisposable
 {
@@ -40,6 +42,7 @@ internal sealed class RawStatement : IDisposable
         if (rc != raw.SQLITE_DONE)
         {
             SqliteException.ThrowExceptionForRC(rc, _db);
+            throw new InvalidOperationException($"A write statement returned rows (SQLite result {rc}).");
         }
 
         return raw.sqlite3_changes(_db);

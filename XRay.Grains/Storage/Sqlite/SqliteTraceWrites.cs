@@ -27,32 +27,45 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
         _connection = connection;
         var db = connection.Handle!;
 
-        // A new trace starts with the steps already stored for it (steps may arrive first); afterwards its count
-        // only grows by newly inserted steps (_addStepCount): O(1) per trace, however long the trace.
-        _upsertTrace = new RawStatement(db, """
-            INSERT INTO traces (traceId, projectId, name, status, startedAt, endedAt, metadata, output, error, stepCount, updatedAt)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT COUNT(*) FROM steps WHERE traceId = ?1), ?10)
-            ON CONFLICT(traceId) DO UPDATE SET
-                name = COALESCE(excluded.name, traces.name),
-                status = CASE WHEN excluded.status <> 'running' THEN excluded.status ELSE traces.status END,
-                startedAt = MIN(traces.startedAt, excluded.startedAt),
-                endedAt = COALESCE(excluded.endedAt, traces.endedAt),
-                metadata = COALESCE(excluded.metadata, traces.metadata),
-                output = COALESCE(excluded.output, traces.output),
-                error = COALESCE(excluded.error, traces.error),
-                updatedAt = excluded.updatedAt
-            """);
-        _insertStep = new RawStatement(db, """
-            INSERT INTO steps (stepId, traceId, projectId, stepNumber, name, kind, status, startedAt, endedAt, document)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-            ON CONFLICT(stepId) DO NOTHING
-            """);
-        _insertData = new RawStatement(db, """
-            INSERT INTO data (dataId, traceId, projectId, contentType, size, sha256, createdAt)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-            ON CONFLICT(dataId) DO NOTHING
-            """);
-        _addStepCount = new RawStatement(db, "UPDATE traces SET stepCount = stepCount + ?1 WHERE traceId = ?2");
+        try
+        {
+            // A new trace starts with the steps already stored for it (steps may arrive first); afterwards its count
+            // only grows by newly inserted steps (_addStepCount): O(1) per trace, however long the trace.
+            _upsertTrace = new RawStatement(db, """
+                INSERT INTO traces (traceId, projectId, name, status, startedAt, endedAt, metadata, output, error, stepCount, updatedAt)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT COUNT(*) FROM steps WHERE traceId = ?1), ?10)
+                ON CONFLICT(traceId) DO UPDATE SET
+                    name = COALESCE(excluded.name, traces.name),
+                    status = CASE WHEN excluded.status <> 'running' THEN excluded.status ELSE traces.status END,
+                    startedAt = MIN(traces.startedAt, excluded.startedAt),
+                    endedAt = COALESCE(excluded.endedAt, traces.endedAt),
+                    metadata = COALESCE(excluded.metadata, traces.metadata),
+                    output = COALESCE(excluded.output, traces.output),
+                    error = COALESCE(excluded.error, traces.error),
+                    updatedAt = excluded.updatedAt
+                """);
+            _insertStep = new RawStatement(db, """
+                INSERT INTO steps (stepId, traceId, projectId, stepNumber, name, kind, status, startedAt, endedAt, document)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                ON CONFLICT(stepId) DO NOTHING
+                """);
+            _insertData = new RawStatement(db, """
+                INSERT INTO data (dataId, traceId, projectId, contentType, size, sha256, createdAt)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                ON CONFLICT(dataId) DO NOTHING
+                """);
+            _addStepCount = new RawStatement(db, "UPDATE traces SET stepCount = stepCount + ?1 WHERE traceId = ?2");
+        }
+        catch
+        {
+            // Close what was prepared, or the connection stays half-open until the GC finalizes it.
+            foreach (var statement in (RawStatement?[])[_upsertTrace, _insertStep, _insertData, _addStepCount])
+            {
+                statement?.Dispose();
+            }
+
+            throw;
+        }
     }
 
     /// <summary>Opens the writer's own (unpooled) connection with the database's writer cache size.</summary>
