@@ -84,19 +84,9 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
         append.RegisterCancellation(cancellationToken);
         var first = (uint)Interlocked.Increment(ref _nextPartition);
 
-        // An idle partition writes the append at once; a busy one makes it wait for the fsync in progress first.
-        for (var i = 0; i < _partitions.Length; i++)
-        {
-            var partition = _partitions[(int)((first + i) % (uint)_partitions.Length)];
-            if (partition.IsIdle && partition.TryEnqueue(append))
-            {
-                return new ValueTask(append.Completion);
-            }
-        }
-
-        // All busy: every one makes the append wait for the sync in progress, then for its own. Join the shortest queue
-        // (at the maximum rate that keeps every writer fed); among equals, the partition whose sync started first, the
-        // likeliest to end first.
+        // An idle partition writes the append at once. On a busy one it waits for the sync in progress, then for its own:
+        // join the shortest queue (at the maximum rate that keeps every writer fed); among equals, the partition whose
+        // sync started first, the likeliest to end first.
         if (ShortestWait(first) is { } next && next.TryEnqueue(append))
         {
             return new ValueTask(append.Completion);
@@ -121,18 +111,18 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
 
     /// <summary>
     /// Of the partitions not faulted, the one with the fewest appends queued and, among those, one between batches
-    /// (its writer takes the queue at once), else the one writing since the longest time (ties: round-robin from
-    /// <paramref name="first"/>).
+    /// (its writer takes the queue at once; with nothing queued, an idle one), else the one writing since the longest
+    /// time (ties: round-robin from <paramref name="first"/>).
     /// </summary>
     private LogPartition? ShortestWait(uint first)
     {
         LogPartition? best = null;
-        (int Waiting, long Since) bestKey = (int.MaxValue, long.MaxValue);
+        var bestKey = (Waiting: int.MaxValue, Since: long.MaxValue);
         for (var i = 0; i < _partitions.Length; i++)
         {
             var partition = _partitions[(int)((first + i) % (uint)_partitions.Length)];
             var key = (partition.Waiting, partition.BusySince);
-            if (!partition.IsFaulted && (best is null || key.Waiting < bestKey.Waiting || (key.Waiting == bestKey.Waiting && key.BusySince < bestKey.Since)))
+            if (!partition.IsFaulted && (best is null || key.CompareTo(bestKey) < 0))
             {
                 best = partition;
                 bestKey = key;

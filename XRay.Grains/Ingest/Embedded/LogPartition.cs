@@ -91,19 +91,13 @@ internal sealed partial class LogPartition : IDisposable
     }
 
     /// <summary>
-    /// Whether an append queued now would be written at once: the writer is not in a write and fsync, and nothing
-    /// waits before it. A hint for routing (it may change at once), never for correctness.
-    /// </summary>
-    public bool IsIdle => Volatile.Read(ref _writingSince) == 0 && Volatile.Read(ref _waiting) == 0;
-
-    /// <summary>
     /// When the writer took the batch it is writing and syncing (a <see cref="System.Diagnostics.Stopwatch"/>
     /// timestamp), or <see cref="long.MinValue"/> when it is not writing: then it takes what is queued at once, which
-    /// beats any sync in progress. A hint for routing, like <see cref="IsIdle"/>.
+    /// beats any sync in progress. A hint for routing (it may change at once), never for correctness.
     /// </summary>
     public long BusySince => Volatile.Read(ref _writingSince) is var since and not 0 ? since : long.MinValue;
 
-    /// <summary>Appends queued and not yet taken by the writer. A hint for routing, like <see cref="IsIdle"/>.</summary>
+    /// <summary>Appends queued and not yet taken by the writer. A hint for routing, like <see cref="BusySince"/>.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
 
     /// <summary>The segment holding <paramref name="offset"/>, or the oldest one when it was reclaimed.</summary>
