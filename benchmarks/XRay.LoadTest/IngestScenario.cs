@@ -14,6 +14,7 @@ internal sealed record IngestResult(
     long MaxLag,
     TimeSpan GatewayCpu,
     TimeSpan ToolCpu,
+    long? GatewayDiskWrites,
     BaselineResult? Baseline)
 {
     public double AckedPerSecond => Tally.AckedInWindow / Options.Duration.TotalSeconds;
@@ -54,6 +55,7 @@ internal static class IngestScenario
         var driver = new IngestDriver(target.Http, target.Project.ProjectId, target.Project.ApiKey, options, probe);
         var gatewayCpu = CpuTime.OfProcess(target.ProcessId);
         var toolCpu = CpuTime.OfThisProcess();
+        var diskWrites = DiskWrites.OfProcess(target.ProcessId);
 
         using var stopSampling = new CancellationTokenSource();
         var samples = new List<(long Ticks, long Written, long Acked)>();
@@ -62,6 +64,7 @@ internal static class IngestScenario
         var loadEnd = Stopwatch.GetTimestamp();
         gatewayCpu = CpuTime.OfProcess(target.ProcessId) - gatewayCpu;
         toolCpu = CpuTime.OfThisProcess() - toolCpu;
+        diskWrites = DiskWrites.OfProcess(target.ProcessId) - diskWrites;
 
         TimeSpan? drain = null;
         if (counter is not null)
@@ -82,7 +85,7 @@ internal static class IngestScenario
         double? endToEnd = drain is null ? null : driver.Tally.AckedTotal / (Stopwatch.GetElapsedTime(start, loadEnd) + drain.Value).TotalSeconds;
         var maxLag = samples.Count == 0 ? 0 : samples.Max(s => s.Acked - s.Written);
         return new IngestResult(options, driver.Tally, probe.Latency, probe.TimedOut, WrittenRate(samples, windowStart, windowEnd),
-            endToEnd, drain, maxLag, gatewayCpu, toolCpu, null);
+            endToEnd, drain, maxLag, gatewayCpu, toolCpu, diskWrites, null);
     }
 
     // Every 500 ms: events in the store vs. ACKed, for the written rate inside the window and the consumer's lag.

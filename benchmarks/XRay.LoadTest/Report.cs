@@ -44,6 +44,11 @@ internal static class Report
 
         var load = o.Load;
         rows.Add(("CPU used during load", $"gateway {r.GatewayCpu.TotalSeconds:0.0} s ({r.GatewayCpu.TotalSeconds / load.TotalSeconds:0.00} cores), load tool {r.ToolCpu.TotalSeconds:0.0} s ({r.ToolCpu.TotalSeconds / load.TotalSeconds:0.00} cores)", "—"));
+        if (r.GatewayDiskWrites is { } written)
+        {
+            rows.Add(("disk written by the gateway during load (ingest log + store + checkpoints)", $"{written / load.TotalSeconds / 1e6:0.0} MB/s, {written / (double)Math.Max(1, r.Tally.Bytes):0.0} bytes per event byte ACKed", "—"));
+        }
+
         rows.Add(("requests / retried (429, 503) / failed", $"{N(r.Tally.Requests)} / {r.Tally.Retried} / {r.Tally.Failed}", "—"));
         var title = $"ingest: {o.Clients} clients × {o.Batch} events/batch, {(o.Rate is { } rate ? $"open loop at {N(rate)} events/s" : "closed loop")}, {o.Warmup.TotalSeconds:0} s warm-up + {o.Duration.TotalSeconds:0} s{(o.Url is null ? $", gateway with {(o.ServerGc ? "server" : "workstation")} GC" : "")}";
         return Format(o, title, machine, rows);
