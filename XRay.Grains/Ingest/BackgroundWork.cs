@@ -15,10 +15,15 @@ namespace XRay.Grains.Ingest;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Linux only (<c>setpriority</c> on the thread, and <c>ioprio_set</c> to the lowest best-effort level: the idle
-/// class could starve the store's syncs behind a steady stream of log fsyncs under BFQ). Elsewhere, or when the
-/// kernel refuses, the threads keep normal priority and the work still runs here. Lowering one's own priority
-/// needs no privilege; a process already above the configured nice value keeps its own.
+/// Linux only (<c>setpriority</c> on the thread, <c>sched_setscheduler</c> to <c>SCHED_IDLE</c>, and <c>ioprio_set</c>
+/// to the lowest best-effort level: the idle I/O class could starve the store's syncs behind a steady stream of log
+/// fsyncs under BFQ). Elsewhere, or when the kernel refuses, the threads keep normal priority and the work still runs
+/// here. Lowering one's own priority needs no privilege; a process already above the configured nice value keeps its own.
+/// </para>
+/// <para>
+/// <c>SCHED_IDLE</c> because a nice value alone is not enough: the scheduler lets a running nice-10 thread finish its
+/// slice before a woken request thread gets the core, and at half the maximum rate that was a millisecond or two of
+/// the ACK's p99. Under <c>SCHED_IDLE</c> a waking normal thread preempts at once (measured in <c>docs/benchmarks.md</c>).
 /// </para>
 /// <para>
 /// A new Linux thread inherits the priority of the thread that creates it, and the thread pool may create a worker
@@ -29,6 +34,7 @@ namespace XRay.Grains.Ingest;
 public sealed partial class BackgroundWork : IDisposable
 {
     private const int PrioProcess = 0;
+    private const int SchedIdle = 5;
     private const int IoprioWhoProcess = 1;
     private const int IoprioClassBestEffort = 2;
     private const int IoprioLowestLevel = 7;
@@ -43,11 +49,13 @@ public sealed partial class BackgroundWork : IDisposable
     private readonly Thread _relay;
     private readonly ILogger _logger;
     private readonly int _nice;
+    private readonly bool _idleScheduling;
 
     public BackgroundWork(IOptions<IngestConsumerOptions> options, ILogger<BackgroundWork> logger)
     {
         _logger = logger;
         _nice = options.Value.BackgroundNice;
+        _idleScheduling = options.Value.BackgroundIdleScheduling;
         _relay = new Thread(Relay) { IsBackground = true, Name = "xray-bg-relay" };
         _relay.Start();
         _threads = new Thread[Math.Max(1, options.Value.BackgroundThreads)];
@@ -204,6 +212,12 @@ public sealed partial class BackgroundWork : IDisposable
                 LogPriorityRefused(_logger, "setpriority", Marshal.GetLastPInvokeError());
             }
 
+            var noPriority = 0; // struct sched_param { int sched_priority; }: 0 for SCHED_IDLE
+            if (_idleScheduling && SchedSetScheduler((int)tid, SchedIdle, ref noPriority) != 0)
+            {
+                LogPriorityRefused(_logger, "sched_setscheduler", Marshal.GetLastPInvokeError());
+            }
+
             if (Syscall(ioprioSet, IoprioWhoProcess, tid, (IoprioClassBestEffort << IoprioClassShift) | IoprioLowestLevel) != 0)
             {
                 LogPriorityRefused(_logger, "ioprio_set", Marshal.GetLastPInvokeError());
@@ -218,6 +232,10 @@ public sealed partial class BackgroundWork : IDisposable
     [DllImport("libc", EntryPoint = "setpriority", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int SetPriority(int which, int who, int priority);
+
+    [DllImport("libc", EntryPoint = "sched_setscheduler", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int SchedSetScheduler(int pid, int policy, ref int param);
 
     // syscall(2) is variadic and reads long arguments: pass them as nint.
     [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]

@@ -41,4 +41,11 @@ public sealed class IngestConsumerOptions
 
     /// <summary>Nice value of those threads on Linux (0 to 19; 0 keeps normal priority and the normal I/O class).</summary>
     public int BackgroundNice { get; set; } = 10;
+
+    /// <summary>
+    /// Also run those threads under Linux's <c>SCHED_IDLE</c> policy (when <see cref="BackgroundNice"/> is above 0):
+    /// a request thread that wakes preempts them at once, where a nice value only shrinks their share of the cores.
+    /// They then run only on time no normal thread wants; turn it off where CPU-bound neighbours keep the cores busy.
+    /// </summary>
+    public bool BackgroundIdleScheduling { get; set; } = true;
 }

@@ -32,6 +32,29 @@ public sealed class BackgroundWorkTests
         Assert.Equal(0, NiceOfCurrentThread() - ProcessNice());
     }
 
+    [Theory]
+    [InlineData(true, SchedIdle)]
+    [InlineData(false, SchedOther)]
+    public async Task The_threads_run_under_SCHED_IDLE_unless_turned_off_and_callers_never_do(bool idleScheduling, int expected)
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "Scheduling policies are set on Linux only.");
+        using var work = NewBackgroundWork(nice: 10, idleScheduling);
+
+        var policy = await work.Run(() => SchedGetScheduler(0));
+
+        Assert.Equal(expected, policy);
+        Assert.Equal(SchedOther, SchedGetScheduler(0)); // the caller's continuation runs on a normal pool thread
+    }
+
+    [Fact]
+    public async Task Nice_zero_leaves_the_threads_under_the_normal_policy()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "Scheduling policies are set on Linux only.");
+        using var work = NewBackgroundWork(nice: 0, idleScheduling: true);
+
+        Assert.Equal(SchedOther, await work.Run(() => SchedGetScheduler(0)));
+    }
+
     [Fact]
     public async Task Failures_reach_the_caller_from_synchronous_and_asynchronous_work()
     {
@@ -55,8 +78,15 @@ public sealed class BackgroundWorkTests
         Assert.Equal(42, await work.Run(() => 42));
     }
 
-    private static BackgroundWork NewBackgroundWork(int nice) =>
-        new(Microsoft.Extensions.Options.Options.Create(new IngestConsumerOptions { BackgroundThreads = 2, BackgroundNice = nice }), NullLogger<BackgroundWork>.Instance);
+    private const int SchedOther = 0;
+    private const int SchedIdle = 5;
+
+    private static BackgroundWork NewBackgroundWork(int nice, bool idleScheduling = true) =>
+        new(Microsoft.Extensions.Options.Options.Create(new IngestConsumerOptions { BackgroundThreads = 2, BackgroundNice = nice, BackgroundIdleScheduling = idleScheduling }), NullLogger<BackgroundWork>.Instance);
+
+    // The calling thread's policy (pid 0 is the calling thread).
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "sched_getscheduler", SetLastError = true)]
+    private static extern int SchedGetScheduler(int pid);
 
     // Field 19 of /proc/thread-self/stat is the nice value; the command name (field 2) may hold spaces, so count after its ')'.
     private static int NiceOfCurrentThread() => NiceIn("/proc/thread-self/stat");
