@@ -15,6 +15,7 @@ internal sealed record IngestResult(
     TimeSpan GatewayCpu,
     TimeSpan ToolCpu,
     long? GatewayDiskWrites,
+    DiskProbeResult? Disk,
     BaselineResult? Baseline)
 {
     public double AckedPerSecond => Tally.AckedInWindow / Options.Duration.TotalSeconds;
@@ -48,6 +49,7 @@ internal static class IngestScenario
     {
         await using var target = await Target.StartAsync(options);
         using var counter = target.DatabasePath is null ? null : new StoreCounter(target.DatabasePath, target.Project.ProjectId);
+        using var disk = DiskProbe.Beside(target.DatabasePath);
         var start = Stopwatch.GetTimestamp();
         var windowStart = start + (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency);
         var windowEnd = windowStart + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
@@ -85,7 +87,7 @@ internal static class IngestScenario
         double? endToEnd = drain is null ? null : driver.Tally.AckedTotal / (Stopwatch.GetElapsedTime(start, loadEnd) + drain.Value).TotalSeconds;
         var maxLag = samples.Count == 0 ? 0 : samples.Max(s => s.Acked - s.Written);
         return new IngestResult(options, driver.Tally, probe.Latency, probe.TimedOut, WrittenRate(samples, windowStart, windowEnd),
-            endToEnd, drain, maxLag, gatewayCpu, toolCpu, diskWrites, null);
+            endToEnd, drain, maxLag, gatewayCpu, toolCpu, diskWrites, disk?.Between(windowStart, windowEnd), null);
     }
 
     // Every 500 ms: events in the store vs. ACKed, for the written rate inside the window and the consumer's lag.

@@ -44,6 +44,12 @@ internal static class Report
 
         var load = o.Load;
         rows.Add(("CPU used during load", $"gateway {r.GatewayCpu.TotalSeconds:0.0} s ({r.GatewayCpu.TotalSeconds / load.TotalSeconds:0.00} cores), load tool {r.ToolCpu.TotalSeconds:0.0} s ({r.ToolCpu.TotalSeconds / load.TotalSeconds:0.00} cores)", "—"));
+        if (r.Disk is { Syncs.Count: > 0 } disk)
+        {
+            rows.Add(("the disk's own sync beside the gateway (probe: 4 KiB append + fsync every 20 ms) p50 / p99 / max",
+                $"{Ms(disk.Syncs.Percentile(50))} / {Ms(disk.Syncs.Percentile(99))} / {Ms(disk.Syncs.Percentile(100))}; {disk.Stalls} of {N(disk.Syncs.Count)} over {disk.StallThreshold.TotalMilliseconds:0} ms", "—"));
+        }
+
         if (r.GatewayDiskWrites is { } written)
         {
             rows.Add(("disk written by the gateway during load (ingest log + store + checkpoints)", $"{written / load.TotalSeconds / 1e6:0.0} MB/s, {written / (double)Math.Max(1, r.Tally.Bytes):0.0} bytes per event byte ACKed", "—"));
