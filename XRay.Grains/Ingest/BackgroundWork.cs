@@ -21,9 +21,11 @@ namespace XRay.Grains.Ingest;
 /// here. Lowering one's own priority needs no privilege; a process already above the configured nice value keeps its own.
 /// </para>
 /// <para>
-/// <c>SCHED_IDLE</c> because a nice value alone is not enough: the scheduler lets a running nice-10 thread finish its
-/// slice before a woken request thread gets the core, and at half the maximum rate that was a millisecond or two of
-/// the ACK's p99. Under <c>SCHED_IDLE</c> a waking normal thread preempts at once (measured in <c>docs/benchmarks.md</c>).
+/// <c>SCHED_IDLE</c> (<see cref="IngestConsumerOptions.BackgroundIdleScheduling"/>, off by default) because a nice value
+/// alone lets a running nice-10 thread finish its slice before a woken request thread gets the core; at half the
+/// maximum rate that was a millisecond or two of the ACK's p99. Under <c>SCHED_IDLE</c> a waking normal thread preempts
+/// at once, but the threads then run only on time nobody else wants: beside CPU-bound neighbours they starve, one holding
+/// the store's write lock stalls the consumer, and acknowledged events stop becoming queryable (docs/benchmarks.md).
 /// </para>
 /// <para>
 /// A new Linux thread inherits the priority of the thread that creates it, and the thread pool may create a worker
