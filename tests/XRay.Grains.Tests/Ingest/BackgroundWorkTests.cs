@@ -38,7 +38,7 @@ public sealed class BackgroundWorkTests
     public async Task The_threads_run_under_SCHED_IDLE_unless_turned_off_and_callers_never_do(bool idleScheduling, int expected)
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "Scheduling policies are set on Linux only.");
-        using var work = NewBackgroundWork(nice: 10, idleScheduling);
+        using var work = NewBackgroundWork(nice: 10, idleScheduling: idleScheduling);
 
         var policy = await work.Run(() => SchedGetScheduler(0));
 
@@ -81,7 +81,7 @@ public sealed class BackgroundWorkTests
     private const int SchedOther = 0;
     private const int SchedIdle = 5;
 
-    private static BackgroundWork NewBackgroundWork(int nice, bool idleScheduling = true) =>
+    private static BackgroundWork NewBackgroundWork(int nice, bool idleScheduling = false) =>
         new(Microsoft.Extensions.Options.Options.Create(new IngestConsumerOptions { BackgroundThreads = 2, BackgroundNice = nice, BackgroundIdleScheduling = idleScheduling }), NullLogger<BackgroundWork>.Instance);
 
     // The calling thread's policy (pid 0 is the calling thread).
