@@ -15,7 +15,6 @@ internal sealed class DiskProbe : IDisposable
     private const int Bytes = 4096;
     private static readonly TimeSpan StallThreshold = TimeSpan.FromMilliseconds(10);
 
-    private readonly string _path;
     private readonly SafeFileHandle _file;
     private readonly Thread _thread;
     private readonly List<(long At, long Ticks)> _samples = [];
@@ -24,8 +23,8 @@ internal sealed class DiskProbe : IDisposable
 
     private DiskProbe(string directory)
     {
-        _path = Path.Combine(directory, $"disk-probe-{Environment.ProcessId}.tmp");
-        _file = File.OpenHandle(_path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
+        var path = Path.Combine(directory, $"disk-probe-{Environment.ProcessId}.tmp");
+        _file = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
         _thread = new Thread(Run) { IsBackground = true, Name = "disk-probe" };
         _thread.Start();
     }
