@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Headers;
 
 namespace XRay.LoadTest;
 
@@ -18,7 +16,7 @@ internal sealed class IngestTally
     public Latencies Ack { get; } = new();
 
     /// <summary>
-    /// From when the batch was handed to the HTTP client to its ACK: what an SDK on another machine waits. Without
+    /// From when the request was written to the socket to its ACK: what an SDK on another machine waits. Without
     /// the tool's own send lateness, which on a machine shared with the gateway is part scheduling of the tool.
     /// </summary>
     public Latencies AckFromSend { get; } = new();
@@ -48,11 +46,11 @@ internal sealed class IngestTally
     /// <summary>The gateway's <c>Server-Timing</c> phases (milliseconds) of each ACK in the window.</summary>
     public ServerPhases Phases { get; } = new();
 
-    public void Acked(IngestBatch batch, bool inWindow, long latencyTicks, long fromSendTicks, IReadOnlyDictionary<string, double>? timing)
+    public void Acked(PreparedBatch batch, bool inWindow, long latencyTicks, long fromSendTicks, IReadOnlyDictionary<string, double>? timing)
     {
         Interlocked.Add(ref _ackedTotal, batch.Events);
         Interlocked.Increment(ref _requests);
-        Interlocked.Add(ref _bytes, batch.Body.Length);
+        Interlocked.Add(ref _bytes, batch.BodyBytes);
         if (inWindow)
         {
             Interlocked.Add(ref _ackedInWindow, batch.Events);
@@ -72,98 +70,182 @@ internal sealed class IngestTally
 }
 
 /// <summary>
-/// The clients: each sends one batch at a time. Closed loop by default (next batch right after the ACK, which
-/// finds the maximum rate); with a target rate, open loop: batches are due on a fixed schedule and latency
-/// counts from when a batch was due, so a stalled server is not hidden by clients that waited (coordinated omission).
+/// The clients: each has one keep-alive connection and sends one batch at a time. Closed loop by default (next batch
+/// right after the ACK, which finds the maximum rate); with a target rate, open loop: batches are due on a fixed
+/// schedule and latency counts from when a batch was due, so a stalled server is not hidden by clients that waited
+/// (coordinated omission). A due batch is written by the pacer's thread at once, or, if the client's previous batch
+/// is still waiting for its ACK, by the client's thread right after that ACK. Each client's thread only reads answers.
 /// </summary>
-internal sealed class IngestDriver(HttpClient http, string projectId, string apiKey, LoadOptions options, QueryabilityProbe? probe)
+internal sealed class IngestDriver(Uri baseAddress, BatchSupply supply, LoadOptions options, QueryabilityProbe? probe)
 {
-    private readonly Pacer? _pacer = options.Rate is null ? null : new Pacer();
-
     public IngestTally Tally { get; } = new();
+
+    private BatchSupply Supply => supply;
+
+    private QueryabilityProbe? Probe => probe;
+
+    private LoadOptions Options => options;
+
+    private bool OpenLoop => options.Rate is not null;
 
     /// <summary>Runs warm-up plus the measured window; returns when every client has stopped.</summary>
     public async Task RunAsync(long startTicks)
     {
-        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, startTicks))));
-        _pacer?.Dispose();
-    }
-
-    private async Task ClientAsync(int client, long startTicks)
-    {
-        var events = new PipelineEvents(projectId, seed: client);
         var windowStart = startTicks + Ticks(options.Warmup);
         var end = windowStart + Ticks(options.Duration);
-        var interval = options.Rate is { } rate ? Ticks(TimeSpan.FromSeconds(options.Batch * options.Clients / rate)) : 0;
-
-        // Spread the clients' schedules over one interval so they do not fire in lockstep.
-        var due = startTicks + (interval * client / options.Clients);
-
-        // Each batch is generated before it is due, as an SDK has its batch ready: generating it is not ACK latency.
-        var batch = events.Next(options.Batch);
-        while (true)
+        var clients = Enumerable.Range(0, options.Clients).Select(c => new Client(this, c, new IngestConnection(baseAddress), windowStart, end)).ToArray();
+        var threads = clients.Select(c => new Thread(c.Run) { IsBackground = true, Name = "load-client" }).ToArray();
+        foreach (var thread in threads)
         {
-            if (_pacer is not null && due > Stopwatch.GetTimestamp())
-            {
-                await _pacer.WaitUntilAsync(due);
-            }
-
-            var sent = interval > 0 ? due : Stopwatch.GetTimestamp();
-            if (sent >= end)
-            {
-                return;
-            }
-
-            if (interval > 0 && sent >= windowStart)
-            {
-                Tally.SendLateness.Add(Stopwatch.GetTimestamp() - sent);
-            }
-
-            due += interval;
-            var handedOver = Stopwatch.GetTimestamp();
-            if (await SendAsync(batch) is (true, var timing))
-            {
-                var acked = Stopwatch.GetTimestamp();
-                Tally.Acked(batch, sent >= windowStart, acked - sent, acked - handedOver, timing);
-                probe?.Watch(batch.Completed, acked);
-            }
-
-            batch = events.Next(options.Batch);
-        }
-    }
-
-    /// <summary>
-    /// POSTs a batch until it is ACKed; 429/503 are retried as the SDK does. False when it failed for good; with the
-    /// ACK, the gateway's own timing of it (<c>Server-Timing</c>) when it sent one.
-    /// </summary>
-    private async Task<(bool Acked, IReadOnlyDictionary<string, double>? Timing)> SendAsync(IngestBatch batch)
-    {
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/ingest");
-            request.Headers.Add("x-api-key", apiKey);
-            request.Content = new ByteArrayContent(batch.Body);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await http.SendAsync(request);
-            if (response.StatusCode == HttpStatusCode.Accepted)
-            {
-                return (true, ServerPhases.Parse(response));
-            }
-
-            if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable))
-            {
-                Tally.Fail();
-                await Console.Error.WriteLineAsync($"ingest answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-                return (false, null);
-            }
-
-            Tally.Retry();
-            await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromMilliseconds(100));
+            thread.Start();
         }
 
-        Tally.Fail();
-        return (false, null);
+        if (options.Rate is { } rate)
+        {
+            // Spread the clients' schedules over one interval so they do not fire in lockstep.
+            var interval = Ticks(TimeSpan.FromSeconds(options.Batch * options.Clients / rate));
+            using var pacer = new Pacer(clients.Select((c, i) => (startTicks + (interval * i / options.Clients), interval, end, (Action<long>)c.Due)), () => ClientPriority.Raise(options));
+            await pacer.Finished;
+        }
+        else
+        {
+            foreach (var client in clients)
+            {
+                client.Due(Stopwatch.GetTimestamp());
+            }
+        }
+
+        await Task.Run(() =>
+        {
+            foreach (var thread in threads)
+            {
+                thread.Join();
+            }
+        });
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
     }
 
     private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    /// <summary>One client: its connection, the batch it waits on, and (open loop) the due times it fell behind on.</summary>
+    private sealed class Client(IngestDriver driver, int index, IngestConnection connection, long windowStart, long end) : IDisposable
+    {
+        private readonly Queue<long> _overdue = new();
+        private readonly Lock _lock = new();
+        // Not SemaphoreSlim: it spins before blocking, and a SCHED_FIFO thread spinning holds a core from the gateway.
+        private readonly AutoResetEvent _sent = new(false);
+        private bool _busy;
+        private bool _done;
+        private (PreparedBatch Batch, long Due, long Written) _current;
+
+        /// <summary>A batch is due: written now if the connection is free, else right after the answer it waits for.</summary>
+        public void Due(long due)
+        {
+            lock (_lock)
+            {
+                if (_done)
+                {
+                    return;
+                }
+
+                if (_busy)
+                {
+                    _overdue.Enqueue(due);
+                    return;
+                }
+
+                _busy = true;
+            }
+
+            Write(driver.Supply.Take(index), due);
+        }
+
+        /// <summary>The client's thread: reads each answer, ACKs or retries it, then writes what is due next.</summary>
+        public void Run()
+        {
+            ClientPriority.Raise(driver.Options);
+            while (true)
+            {
+                if (!_sent.WaitOne(Math.Max(0, (int)((end - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency)) + 100))
+                {
+                    lock (_lock)
+                    {
+                        // Nothing in flight and the run is over: stop (a due time the pacer fires late is dropped).
+                        if (!_busy && Stopwatch.GetTimestamp() >= end)
+                        {
+                            _done = true;
+                            return;
+                        }
+                    }
+
+                    continue;
+                }
+
+                var (batch, due, written) = _current;
+                var answer = connection.Receive();
+                var acked = Stopwatch.GetTimestamp();
+                if (answer.Status == 202)
+                {
+                    driver.Tally.Acked(batch, due >= windowStart, acked - due, acked - written, ServerPhases.Parse(answer.ServerTiming));
+                    driver.Probe?.Watch(batch.Completed, acked);
+                }
+                else if (answer.Status is 429 or 503)
+                {
+                    driver.Tally.Retry();
+                    Thread.Sleep(answer.RetryAfter ?? TimeSpan.FromMilliseconds(100));
+                    Write(batch, due, retry: true);
+                    continue;
+                }
+                else
+                {
+                    driver.Tally.Fail();
+                    Console.Error.WriteLine($"ingest answered {answer.Status}: {answer.Body}");
+                }
+
+                long next;
+                lock (_lock)
+                {
+                    if (_overdue.TryDequeue(out next))
+                    {
+                        // Open loop, behind schedule: the next batch's latency still counts from its due time.
+                    }
+                    else if (!driver.OpenLoop && acked < end)
+                    {
+                        // Closed loop: the next batch leaves now; its latency counts from when it is written.
+                        next = -1;
+                    }
+                    else
+                    {
+                        _busy = false;
+                        continue;
+                    }
+                }
+
+                var nextBatch = driver.Supply.Take(index);
+                Write(nextBatch, next < 0 ? Stopwatch.GetTimestamp() : next);
+            }
+        }
+
+        public void Dispose()
+        {
+            connection.Dispose();
+            _sent.Dispose();
+        }
+
+        private void Write(PreparedBatch batch, long due, bool retry = false)
+        {
+            var written = Stopwatch.GetTimestamp();
+            if (driver.OpenLoop && due >= windowStart && !retry)
+            {
+                driver.Tally.SendLateness.Add(written - due);
+            }
+
+            _current = (batch, due, written);
+            connection.Send(batch.Request);
+            _sent.Set();
+        }
+    }
 }

@@ -49,12 +49,14 @@ internal static class IngestScenario
     {
         await using var target = await Target.StartAsync(options);
         using var counter = target.DatabasePath is null ? null : new StoreCounter(target.DatabasePath, target.Project.ProjectId);
-        using var disk = DiskProbe.Beside(target.DatabasePath);
+        // The probe syncs on the file system of the ingest log: the ACK waits for the log's fsync.
+        using var disk = DiskProbe.Beside(options.ServerSettings.GetValueOrDefault("Ingest:Log:Directory") is { } log ? Path.Combine(log, "probe") : target.DatabasePath);
+        using var supply = new BatchSupply(target.BaseAddress, target.Project.ProjectId, target.Project.ApiKey, options);
         var start = Stopwatch.GetTimestamp();
         var windowStart = start + (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency);
         var windowEnd = windowStart + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
         var probe = new QueryabilityProbe(target.Http, target.Project.Owner.Token, options.Sample, windowStart);
-        var driver = new IngestDriver(target.Http, target.Project.ProjectId, target.Project.ApiKey, options, probe);
+        var driver = new IngestDriver(target.BaseAddress, supply, options, probe);
         var gatewayCpu = CpuTime.OfProcess(target.ProcessId);
         var toolCpu = CpuTime.OfThisProcess();
         var diskWrites = DiskWrites.OfProcess(target.ProcessId);

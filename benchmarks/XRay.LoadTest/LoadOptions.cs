@@ -10,7 +10,7 @@ internal sealed record LoadOptions
                       [--clients 32] [--batch 50] [--duration 20s] [--warmup 20s] [--rate EVENTS_PER_S]
                       [--sample 0.01] [--baseline-events 1000000] [--no-baseline]
                       [--steps 1000000] [--requests 200] [--markdown] [--set Section:Key=value ...]
-                      [--workstation-gc]
+                      [--workstation-gc] [--no-realtime]
 
           --scenario ingest   many clients POST batches; events/s, ACK latency, time-to-queryable, raw-store ceiling
           --scenario query    seed a project (1,000-step trace + --steps steps), then GET latencies
@@ -20,6 +20,8 @@ internal sealed record LoadOptions
           --warmup            sent but not measured: the gateway's tiered JIT needs ~15 s of load to reach steady state
           --workstation-gc    spawn the gateway with workstation GC instead of its shipped server GC
           --rate              open-loop pacing in events/s over all clients (latency from the scheduled send time)
+          --no-realtime       keep the clients' sending and reading threads at normal priority (default: SCHED_FIFO 1,
+                              as if they ran on their own machines; needs root or CAP_SYS_NICE)
         """;
 
     public string Scenario { get; init; } = "ingest";
@@ -56,6 +58,9 @@ internal sealed record LoadOptions
     /// <summary>Spawn the gateway with server GC, its shipped default (<c>--workstation-gc</c> turns it off).</summary>
     public bool ServerGc { get; init; } = true;
 
+    /// <summary>The clients' sending and reading threads under SCHED_FIFO (<c>--no-realtime</c> turns it off).</summary>
+    public bool RealtimeClients { get; init; } = true;
+
     /// <summary>Settings handed to a spawned gateway (<c>--set</c>), to try a configuration without editing it.</summary>
     public IReadOnlyDictionary<string, string> ServerSettings { get; init; } = new Dictionary<string, string>();
 
@@ -86,6 +91,7 @@ internal sealed record LoadOptions
                 "--requests" => o with { Requests = Positive(Value(), "--requests") },
                 "--markdown" => o with { Markdown = true },
                 "--workstation-gc" => o with { ServerGc = false },
+                "--no-realtime" => o with { RealtimeClients = false },
                 "--set" => o with { ServerSettings = Setting(o.ServerSettings, Value()) },
                 _ => throw new ArgumentException($"Unknown argument '{args[i]}'."),
             };

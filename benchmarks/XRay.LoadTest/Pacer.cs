@@ -4,90 +4,76 @@ using System.Runtime.InteropServices;
 namespace XRay.LoadTest;
 
 /// <summary>
-/// Wakes open-loop clients when their batch is due, to within about 0.2 ms. <c>Task.Delay</c> cannot: .NET's timers
-/// run on the coarse monotonic clock (one kernel tick, 4 ms here), so its sends left up to 4.7 ms late at p99 even on
-/// an idle machine, and the open loop counted that as ACK latency. One thread sleeps with <c>usleep</c> (at most
-/// 0.5 ms at a time, so a new waiter due before the one it sleeps for is late by at most that) and completes each due wait; the client
-/// continues on the thread pool.
+/// Fires open-loop clients' schedules on time, to within about 0.2 ms, on its own thread. <c>Task.Delay</c> cannot:
+/// .NET's timers run on the coarse monotonic clock (one kernel tick, 4 ms here), so its sends left up to 4.7 ms late
+/// at p99 even on an idle machine. One thread sleeps with <c>usleep</c> (at most 0.5 ms at a time) and calls each
+/// schedule's action itself when it is due, so a send leaves without waiting for another thread to be scheduled.
 /// </summary>
 internal sealed partial class Pacer : IDisposable
 {
     private static readonly long MaxSleepTicks = Stopwatch.Frequency / 2000;
 
-    private readonly PriorityQueue<TaskCompletionSource, long> _due = new();
-    private readonly Lock _lock = new();
-    private readonly AutoResetEvent _added = new(false);
+    private readonly PriorityQueue<Schedule, long> _due = new();
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
     private volatile bool _stopped;
 
-    public Pacer()
+    /// <param name="schedules">Each fires <c>OnDue(due)</c> at First, First + Interval, ... before End.</param>
+    /// <param name="prepareThread">Runs first on the pacer's thread (its priority).</param>
+    public Pacer(IEnumerable<(long First, long Interval, long End, Action<long> OnDue)> schedules, Action prepareThread)
     {
-        _thread = new Thread(Loop) { IsBackground = true, Name = "load-pacer" };
+        foreach (var (first, interval, end, onDue) in schedules)
+        {
+            if (first < end)
+            {
+                _due.Enqueue(new Schedule(interval, end, onDue), first);
+            }
+        }
+
+        _thread = new Thread(() =>
+        {
+            prepareThread();
+            Loop();
+        })
+        { IsBackground = true, Name = "load-pacer" };
         _thread.Start();
     }
 
-    /// <summary>Completes once <see cref="Stopwatch.GetTimestamp"/> reaches <paramref name="due"/>.</summary>
-    public Task WaitUntilAsync(long due)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_lock)
-        {
-            _due.Enqueue(done, due);
-        }
-
-        _added.Set();
-        return done.Task;
-    }
+    /// <summary>Completes when every schedule has reached its end.</summary>
+    public Task Finished => _finished.Task;
 
     public void Dispose()
     {
         _stopped = true;
-        _added.Set();
         _thread.Join();
-        _added.Dispose();
     }
 
     private void Loop()
     {
-        var ready = new List<TaskCompletionSource>();
         while (!_stopped)
         {
-            long next;
-            lock (_lock)
+            if (!_due.TryPeek(out var schedule, out var due))
             {
-                var now = Stopwatch.GetTimestamp();
-                while (_due.TryPeek(out var waiter, out var due) && due <= now)
-                {
-                    _due.Dequeue();
-                    ready.Add(waiter);
-                }
-
-                next = _due.TryPeek(out _, out var first) ? first : long.MaxValue;
+                break;
             }
 
-            foreach (var waiter in ready)
-            {
-                waiter.SetResult();
-            }
-
-            if (ready.Count > 0)
-            {
-                ready.Clear();
-                continue;
-            }
-
-            if (next == long.MaxValue)
-            {
-                _added.WaitOne();
-                continue;
-            }
-
-            var left = Math.Min(next - Stopwatch.GetTimestamp(), MaxSleepTicks);
+            var left = due - Stopwatch.GetTimestamp();
             if (left > 0)
             {
-                Sleep(left);
+                Sleep(Math.Min(left, MaxSleepTicks));
+                continue;
             }
+
+            _due.Dequeue();
+            if (due + schedule.Interval < schedule.End)
+            {
+                _due.Enqueue(schedule, due + schedule.Interval);
+            }
+
+            schedule.OnDue(due);
         }
+
+        _finished.TrySetResult();
     }
 
     private static void Sleep(long ticks)
@@ -106,4 +92,6 @@ internal sealed partial class Pacer : IDisposable
     [DllImport("libc", EntryPoint = "usleep")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int USleep(uint microseconds);
+
+    private sealed record Schedule(long Interval, long End, Action<long> OnDue);
 }

@@ -56,7 +56,7 @@ internal static class Report
         }
 
         rows.Add(("requests / retried (429, 503) / failed", $"{N(r.Tally.Requests)} / {r.Tally.Retried} / {r.Tally.Failed}", "—"));
-        var title = $"ingest: {o.Clients} clients × {o.Batch} events/batch, {(o.Rate is { } rate ? $"open loop at {N(rate)} events/s" : "closed loop")}, {o.Warmup.TotalSeconds:0} s warm-up + {o.Duration.TotalSeconds:0} s{(o.Url is null ? $", gateway with {(o.ServerGc ? "server" : "workstation")} GC" : "")}";
+        var title = $"ingest: {o.Clients} clients × {o.Batch} events/batch, {(o.Rate is { } rate ? $"open loop at {N(rate)} events/s" : "closed loop")}, {o.Warmup.TotalSeconds:0} s warm-up + {o.Duration.TotalSeconds:0} s{(o.Url is null ? $", gateway with {(o.ServerGc ? "server" : "workstation")} GC" : "")}, client threads {(ClientPriority.Granted ? "SCHED_FIFO" : "at normal priority")}";
         return Format(o, title, machine, rows);
     }
 

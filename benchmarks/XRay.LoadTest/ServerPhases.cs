@@ -45,15 +45,15 @@ internal sealed class ServerPhases
     }
 
     /// <summary>Reads <c>Server-Timing: app;dur=1.234, log;dur=0.5</c> (milliseconds); null without an <c>app</c> entry.</summary>
-    public static IReadOnlyDictionary<string, double>? Parse(HttpResponseMessage response)
+    public static IReadOnlyDictionary<string, double>? Parse(string? header)
     {
-        if (!response.Headers.TryGetValues("Server-Timing", out var values))
+        if (header is null)
         {
             return null;
         }
 
         var timing = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var metric in values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
+        foreach (var metric in header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = metric.Split(';', StringSplitOptions.TrimEntries);
             var duration = parts.Skip(1).FirstOrDefault(p => p.StartsWith("dur=", StringComparison.Ordinal));

@@ -39,7 +39,9 @@ internal sealed class Target : IAsyncDisposable
 
         var process = new GatewayProcess(dataDirectory, options.ServerSettings.ToDictionary(), serverGc: options.ServerGc);
         await process.StartAsync();
-        return await WithProjectAsync(new Target(process, process.BaseAddress, Path.Combine(process.DataDirectory, "xray.db")));
+        // A --set Storage:DataDirectory moves the store (say, to /dev/shm for an experiment); count events where it is.
+        var store = options.ServerSettings.GetValueOrDefault("Storage:DataDirectory") ?? process.DataDirectory;
+        return await WithProjectAsync(new Target(process, process.BaseAddress, Path.Combine(store, "xray.db")));
     }
 
     public async ValueTask DisposeAsync()
