@@ -17,6 +17,7 @@ internal sealed partial class LogPartition : IDisposable
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly Thread _writer;
+    private readonly ReclaimedSegments _reclaimed;
     private readonly Lock _segmentsLock = new();
     private LogSegment[] _segments;
     private SafeFileHandle _active;
@@ -41,6 +42,7 @@ internal sealed partial class LogPartition : IDisposable
             DirectorySync.Flush(Path.GetDirectoryName(directory)!);
         }
 
+        _reclaimed = new ReclaimedSegments(directory, index, logger);
         var segments = LogSegment.List(directory);
         if (segments.Count == 0)
         {
@@ -119,10 +121,13 @@ internal sealed partial class LogPartition : IDisposable
     public LogSegment? NextSegment(long baseOffset)
         => Array.Find(Volatile.Read(ref _segments), s => s.BaseOffset > baseOffset);
 
-    /// <summary>Deletes the segments whose records all lie below <paramref name="minCommitted"/>; never the newest.</summary>
+    /// <summary>
+    /// Takes out the segments whose records all lie below <paramref name="minCommitted"/> (never the newest), and gives
+    /// one step of their space back to the file system (<see cref="ReclaimedSegments"/>).
+    /// </summary>
     public void Reclaim(long minCommitted)
     {
-        LogSegment[] reclaimed;
+        LogSegment[] reclaimed = [];
         lock (_segmentsLock)
         {
             var segments = _segments;
@@ -132,28 +137,24 @@ internal sealed partial class LogPartition : IDisposable
                 keepFrom++;
             }
 
-            if (keepFrom == 0)
+            if (keepFrom > 0)
             {
-                return;
+                reclaimed = segments[..keepFrom];
+                Volatile.Write(ref _segments, segments[keepFrom..]);
             }
-
-            reclaimed = segments[..keepFrom];
-            Volatile.Write(ref _segments, segments[keepFrom..]);
         }
 
         foreach (var segment in reclaimed)
         {
-            try
-            {
-                File.Delete(segment.Path);
-                LogSegmentReclaimed(_logger, Index, segment.BaseOffset);
-            }
-            catch (IOException ex)
-            {
-                LogReclaimFailed(_logger, ex, Index, segment.Path);
-            }
+            _reclaimed.Add(segment);
+            LogSegmentReclaimed(_logger, Index, segment.BaseOffset);
         }
+
+        _reclaimed.Trim();
     }
+
+    /// <summary>Bytes of reclaimed segments whose space is not yet given back.</summary>
+    internal long ReclaimedPendingBytes => _reclaimed.PendingBytes;
 
     /// <summary>Writes what is queued, stops the writer and closes the segment.</summary>
     public void Dispose()
@@ -161,6 +162,7 @@ internal sealed partial class LogPartition : IDisposable
         _queue.Writer.TryComplete();
         _writer.Join();
         _active.Dispose();
+        _reclaimed.DeleteAll();
     }
 
     /// <summary>Counts the valid records of the newest segment and cuts off whatever follows them.</summary>
@@ -198,7 +200,4 @@ internal sealed partial class LogPartition : IDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ingest log partition {Partition}: reclaimed segment {BaseOffset}.")]
     private static partial void LogSegmentReclaimed(ILogger logger, int partition, long baseOffset);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest log partition {Partition}: could not delete {Path}.")]
-    private static partial void LogReclaimFailed(ILogger logger, Exception exception, int partition, string path);
 }
