@@ -63,7 +63,7 @@ internal sealed class BatchSupply : IDisposable
 
             if (!made)
             {
-                Thread.Sleep(1);
+                Thread.Sleep(2);
             }
         }
     }

@@ -1,12 +1,11 @@
 using System.Buffers;
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
 namespace XRay.LoadTest;
 
 /// <summary>One answer of the gateway to an ingest request, as far as the tool needs it.</summary>
-internal readonly record struct IngestAnswer(int Status, string? ServerTiming, TimeSpan? RetryAfter, string Body);
+internal readonly record struct IngestAnswer(int Status, string? ServerTiming, TimeSpan? RetryAfter, bool Close, string Body);
 
 /// <summary>
 /// One keep-alive HTTP/1.1 connection to the gateway, written and read with plain blocking socket calls. A load
@@ -26,16 +25,21 @@ internal sealed class IngestConnection : IDisposable
 
     public IngestConnection(Uri baseAddress)
     {
-        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendBufferSize = 1 << 20 };
-        var host = baseAddress.Host == "localhost" ? IPAddress.Loopback : Dns.GetHostAddresses(baseAddress.Host)[0];
-        _socket.Connect(new IPEndPoint(host, baseAddress.Port));
+        if (baseAddress.Scheme != Uri.UriSchemeHttp)
+        {
+            throw new ArgumentException($"The load tool speaks plain HTTP; '{baseAddress}' is not an http:// address.");
+        }
+
+        // Dual-mode: the host name may resolve to IPv4 or IPv6.
+        _socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendBufferSize = 1 << 20 };
+        _socket.Connect(baseAddress.Host, baseAddress.Port);
     }
 
     /// <summary>The whole request (line, headers, body) of an ingest POST, built once before it is due.</summary>
     public static byte[] Request(Uri baseAddress, string apiKey, byte[] body)
     {
         var head = Encoding.ASCII.GetBytes(
-            $"POST /api/v1/ingest HTTP/1.1\r\nHost: {baseAddress.Authority}\r\nx-api-key: {apiKey}\r\n" +
+            $"POST {baseAddress.AbsolutePath.TrimEnd('/')}/api/v1/ingest HTTP/1.1\r\nHost: {baseAddress.Authority}\r\nx-api-key: {apiKey}\r\n" +
             $"Content-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n");
         return [.. head, .. body];
     }
@@ -67,9 +71,15 @@ internal sealed class IngestConnection : IDisposable
         TimeSpan? retryAfter = null;
         var contentLength = 0;
         var chunked = false;
+        var close = false;
         foreach (var line in lines.AsSpan(1))
         {
             var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0)
+            {
+                continue;
+            }
+
             var name = line.AsSpan(0, colon).Trim();
             var value = line.AsSpan(colon + 1).Trim();
             if (name.Equals("content-length", StringComparison.OrdinalIgnoreCase))
@@ -88,10 +98,14 @@ internal sealed class IngestConnection : IDisposable
             {
                 retryAfter = TimeSpan.FromSeconds(seconds);
             }
+            else if (name.Equals("connection", StringComparison.OrdinalIgnoreCase))
+            {
+                close = value.Contains("close", StringComparison.OrdinalIgnoreCase);
+            }
         }
 
         var body = chunked ? ReadChunked() : ReadBytes(contentLength);
-        return new IngestAnswer(status, timing, retryAfter, body);
+        return new IngestAnswer(status, timing, retryAfter, close, body);
     }
 
     public void Dispose() => _socket.Dispose();

@@ -93,7 +93,7 @@ internal sealed class IngestDriver(Uri baseAddress, BatchSupply supply, LoadOpti
     {
         var windowStart = startTicks + Ticks(options.Warmup);
         var end = windowStart + Ticks(options.Duration);
-        var clients = Enumerable.Range(0, options.Clients).Select(c => new Client(this, c, new IngestConnection(baseAddress), windowStart, end)).ToArray();
+        var clients = Enumerable.Range(0, options.Clients).Select(c => new Client(this, c, baseAddress, windowStart, end)).ToArray();
         var threads = clients.Select(c => new Thread(c.Run) { IsBackground = true, Name = "load-client" }).ToArray();
         foreach (var thread in threads)
         {
@@ -131,15 +131,19 @@ internal sealed class IngestDriver(Uri baseAddress, BatchSupply supply, LoadOpti
     private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
     /// <summary>One client: its connection, the batch it waits on, and (open loop) the due times it fell behind on.</summary>
-    private sealed class Client(IngestDriver driver, int index, IngestConnection connection, long windowStart, long end) : IDisposable
+    private sealed class Client(IngestDriver driver, int index, Uri baseAddress, long windowStart, long end) : IDisposable
     {
+        private const int MaxAttempts = 20;
+
         private readonly Queue<long> _overdue = new();
         private readonly Lock _lock = new();
+
         // Not SemaphoreSlim: it spins before blocking, and a SCHED_FIFO thread spinning holds a core from the gateway.
         private readonly AutoResetEvent _sent = new(false);
+        private IngestConnection _connection = new(baseAddress);
         private bool _busy;
         private bool _done;
-        private (PreparedBatch Batch, long Due, long Written) _current;
+        private InFlight _current = null!;
 
         /// <summary>A batch is due: written now if the connection is free, else right after the answer it waits for.</summary>
         public void Due(long due)
@@ -160,13 +164,57 @@ internal sealed class IngestDriver(Uri baseAddress, BatchSupply supply, LoadOpti
                 _busy = true;
             }
 
-            Write(driver.Supply.Take(index), due);
+            // The pacer's own send: how late it left is the tool's timer and scheduling delay.
+            var batch = driver.Supply.Take(index);
+            if (driver.OpenLoop && due >= windowStart)
+            {
+                driver.Tally.SendLateness.Add(Stopwatch.GetTimestamp() - due);
+            }
+
+            try
+            {
+                Write(new InFlight(batch, due, Stopwatch.GetTimestamp()));
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+                // Its thread may have stopped on the same broken connection: this client sends no more.
+                driver.Tally.Fail();
+                Console.Error.WriteLine($"client {index} could not send: {ex.Message}");
+                lock (_lock)
+                {
+                    (_done, _busy) = (true, false);
+                }
+            }
         }
 
         /// <summary>The client's thread: reads each answer, ACKs or retries it, then writes what is due next.</summary>
         public void Run()
         {
             ClientPriority.Raise(driver.Options);
+            try
+            {
+                Loop();
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or InvalidDataException or FormatException)
+            {
+                // A broken connection ends this client, counted and said, not the whole run.
+                driver.Tally.Fail();
+                Console.Error.WriteLine($"client {index} stopped: {ex.Message}");
+                lock (_lock)
+                {
+                    _done = true;
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _connection.Dispose();
+            _sent.Dispose();
+        }
+
+        private void Loop()
+        {
             while (true)
             {
                 if (!_sent.WaitOne(Math.Max(0, (int)((end - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency)) + 100))
@@ -184,19 +232,26 @@ internal sealed class IngestDriver(Uri baseAddress, BatchSupply supply, LoadOpti
                     continue;
                 }
 
-                var (batch, due, written) = _current;
-                var answer = connection.Receive();
+                var current = _current;
+                var answer = _connection.Receive();
                 var acked = Stopwatch.GetTimestamp();
+                if (answer.Close)
+                {
+                    _connection.Dispose();
+                    _connection = new IngestConnection(baseAddress);
+                }
+
                 if (answer.Status == 202)
                 {
-                    driver.Tally.Acked(batch, due >= windowStart, acked - due, acked - written, ServerPhases.Parse(answer.ServerTiming));
-                    driver.Probe?.Watch(batch.Completed, acked);
+                    driver.Tally.Acked(current.Batch, current.Due >= windowStart, acked - current.Due, acked - current.Written, ServerPhases.Parse(answer.ServerTiming));
+                    driver.Probe?.Watch(current.Batch.Completed, acked);
                 }
-                else if (answer.Status is 429 or 503)
+                else if (answer.Status is 429 or 503 && current.Attempts < MaxAttempts)
                 {
+                    // As the SDK does; the latency still counts from the due (or first write) time.
                     driver.Tally.Retry();
                     Thread.Sleep(answer.RetryAfter ?? TimeSpan.FromMilliseconds(100));
-                    Write(batch, due, retry: true);
+                    Write(current with { Attempts = current.Attempts + 1 });
                     continue;
                 }
                 else
@@ -224,28 +279,20 @@ internal sealed class IngestDriver(Uri baseAddress, BatchSupply supply, LoadOpti
                     }
                 }
 
-                var nextBatch = driver.Supply.Take(index);
-                Write(nextBatch, next < 0 ? Stopwatch.GetTimestamp() : next);
+                var batch = driver.Supply.Take(index);
+                var now = Stopwatch.GetTimestamp();
+                Write(new InFlight(batch, next < 0 ? now : next, now));
             }
         }
 
-        public void Dispose()
+        private void Write(InFlight request)
         {
-            connection.Dispose();
-            _sent.Dispose();
-        }
-
-        private void Write(PreparedBatch batch, long due, bool retry = false)
-        {
-            var written = Stopwatch.GetTimestamp();
-            if (driver.OpenLoop && due >= windowStart && !retry)
-            {
-                driver.Tally.SendLateness.Add(written - due);
-            }
-
-            _current = (batch, due, written);
-            connection.Send(batch.Request);
+            _current = request;
+            _connection.Send(request.Batch.Request);
             _sent.Set();
         }
+
+        /// <summary>A request waiting for its answer: due (latency counts from here), first written, attempts so far.</summary>
+        private sealed record InFlight(PreparedBatch Batch, long Due, long Written, int Attempts = 1);
     }
 }

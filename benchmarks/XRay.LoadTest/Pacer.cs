@@ -9,7 +9,7 @@ namespace XRay.LoadTest;
 /// at p99 even on an idle machine. One thread sleeps with <c>usleep</c> (at most 0.5 ms at a time) and calls each
 /// schedule's action itself when it is due, so a send leaves without waiting for another thread to be scheduled.
 /// </summary>
-internal sealed partial class Pacer : IDisposable
+internal sealed class Pacer : IDisposable
 {
     private static readonly long MaxSleepTicks = Stopwatch.Frequency / 2000;
 

@@ -146,15 +146,20 @@ internal sealed partial class LogPartition : IDisposable
 
         foreach (var segment in reclaimed)
         {
-            _reclaimed.Add(segment);
-            LogSegmentReclaimed(_logger, Index, segment.BaseOffset);
+            if (_reclaimed.Add(segment))
+            {
+                LogSegmentReclaimed(_logger, Index, segment.BaseOffset);
+            }
+        }
+
+        if (reclaimed.Length > 0)
+        {
+            // The renames durable before the first trim: a crash never leaves a shortened file under a segment's name.
+            DirectorySync.Flush(_directory);
         }
 
         _reclaimed.Trim();
     }
-
-    /// <summary>Bytes of reclaimed segments whose space is not yet given back.</summary>
-    internal long ReclaimedPendingBytes => _reclaimed.PendingBytes;
 
     /// <summary>Writes what is queued, stops the writer and closes the segment.</summary>
     public void Dispose()

@@ -53,8 +53,11 @@ internal sealed partial class ReclaimedSegments
         }
     }
 
-    /// <summary>Takes <paramref name="segment"/> out of the log; its space is given back by later <see cref="Trim"/> calls.</summary>
-    public void Add(LogSegment segment)
+    /// <summary>
+    /// Takes <paramref name="segment"/> out of the log; its space is given back by later <see cref="Trim"/> calls.
+    /// False when it could not be renamed (it is then left as it is, and logged).
+    /// </summary>
+    public bool Add(LogSegment segment)
     {
         var path = segment.Path + Extension;
         try
@@ -66,10 +69,13 @@ internal sealed partial class ReclaimedSegments
                 _files.Enqueue(new ReclaimedFile(path) { Length = length });
                 _bytes += length;
             }
+
+            return true;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            LogReclaimFailed(_logger, ex, _partition, segment.Path);
+            LogRenameFailed(_logger, ex, _partition, segment.Path);
+            return false;
         }
     }
 
@@ -149,6 +155,9 @@ internal sealed partial class ReclaimedSegments
 
         public long Length { get; set; }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest log partition {Partition}: could not take reclaimed segment {Path} out of the log; it stays on disk.")]
+    private static partial void LogRenameFailed(ILogger logger, Exception exception, int partition, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest log partition {Partition}: could not give back the space of reclaimed segment {Path}.")]
     private static partial void LogReclaimFailed(ILogger logger, Exception exception, int partition, string path);

@@ -18,7 +18,8 @@ internal sealed class SegmentReader : IDisposable
 
     public SegmentReader(string path, long position = 0)
     {
-        // Share Delete so reclamation may remove a segment a reader still holds open.
+        // Share Delete so reclamation may rename and trim a segment a reader still holds open (it then reads to the
+        // shortened end and moves on, as at a damaged sealed segment).
         _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         _bufferFilePosition = position;
     }

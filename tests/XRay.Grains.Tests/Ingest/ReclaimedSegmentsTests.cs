@@ -54,6 +54,21 @@ public sealed class ReclaimedSegmentsTests : IDisposable
     }
 
     [Fact]
+    public void A_file_that_cannot_be_shortened_is_forgotten_and_the_step_goes_to_the_next()
+    {
+        var reclaimed = new ReclaimedSegments(_directory.Path, 0, NullLogger.Instance, minStepBytes: 4 * MiB);
+        var first = Segment(0, 10 * MiB);
+        reclaimed.Add(first);
+        reclaimed.Add(Segment(100, 10 * MiB));
+        File.Delete(first.Path + ReclaimedSegments.Extension);
+
+        reclaimed.Trim();
+
+        Assert.Equal(6 * MiB, reclaimed.PendingBytes);
+        Assert.Equal([6 * MiB], Lengths());
+    }
+
+    [Fact]
     public void What_a_crash_left_half_trimmed_is_deleted_at_start_and_segments_are_untouched()
     {
         var segment = Segment(0, MiB);
