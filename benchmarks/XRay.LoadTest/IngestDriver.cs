@@ -25,8 +25,9 @@ internal sealed class IngestTally
     public Latencies ServerAck { get; } = new();
 
     /// <summary>
-    /// Open loop: how late each send left after its due time (the tool's timer wake-up and scheduling on the
-    /// shared cores). It is part of the client-observed ACK latency, by design (no coordinated omission).
+    /// Open loop: how late each send the pacer wrote itself left after its due time (the tool's timer wake-up and
+    /// scheduling). A due batch held back behind its client's unanswered one is the server's delay, not the tool's,
+    /// and is not counted here; both are part of the client-observed ACK latency (no coordinated omission).
     /// </summary>
     public Latencies SendLateness { get; } = new();
 

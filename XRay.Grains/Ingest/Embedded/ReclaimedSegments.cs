@@ -37,7 +37,7 @@ internal sealed partial class ReclaimedSegments
         _minStepBytes = minStepBytes;
         foreach (var path in Directory.EnumerateFiles(directory, "*" + Extension))
         {
-            Delete(path);
+            _ = Delete(path);
         }
     }
 
@@ -79,7 +79,7 @@ internal sealed partial class ReclaimedSegments
         }
     }
 
-    /// <summary>Gives back one step's worth of reclaimed space: shortens the oldest file(s), deleting each once empty.</summary>
+    /// <summary>Gives back one step's worth of reclaimed space: shortens the oldest file(s), deleting one whose rest fits the step.</summary>
     public void Trim()
     {
         lock (_lock)
@@ -88,7 +88,8 @@ internal sealed partial class ReclaimedSegments
             while (budget > 0 && _files.TryPeek(out var file))
             {
                 var cut = Math.Min(budget, file.Length);
-                if (!Shorten(file.Path, file.Length - cut))
+                var remaining = file.Length - cut;
+                if (!(remaining == 0 ? Delete(file.Path) : Shorten(file.Path, remaining)))
                 {
                     // Gone or failing: forget it; a start deletes whatever is left.
                     _files.Dequeue();
@@ -98,11 +99,10 @@ internal sealed partial class ReclaimedSegments
 
                 budget -= cut;
                 _bytes -= cut;
-                file.Length -= cut;
-                if (file.Length == 0)
+                file.Length = remaining;
+                if (remaining == 0)
                 {
                     _files.Dequeue();
-                    Delete(file.Path);
                 }
             }
         }
@@ -115,7 +115,7 @@ internal sealed partial class ReclaimedSegments
         {
             while (_files.TryDequeue(out var file))
             {
-                Delete(file.Path);
+                _ = Delete(file.Path);
             }
 
             _bytes = 0;
@@ -137,15 +137,17 @@ internal sealed partial class ReclaimedSegments
         }
     }
 
-    private void Delete(string path)
+    private bool Delete(string path)
     {
         try
         {
             File.Delete(path);
+            return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             LogReclaimFailed(_logger, ex, _partition, path);
+            return false;
         }
     }
 
