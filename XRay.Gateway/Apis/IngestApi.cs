@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -40,7 +39,7 @@ public static partial class IngestApi
     public sealed record IngestResponse(int Accepted, IReadOnlyList<Rejection> Rejected);
 
     public static async Task<Results<Accepted<IngestResponse>, ProblemHttpResult>> IngestAsync(
-        HttpRequest request, ClaimsPrincipal caller, IIngestLog log, IngestBackpressure backpressure, IOptions<IngestOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal caller, IIngestLog log, IngestRecordCodec codec, IngestBackpressure backpressure, IOptions<IngestOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         var http = request.HttpContext;
@@ -67,9 +66,9 @@ public static partial class IngestApi
         var index = 0;
         foreach (var element in root.GetProperty("events").EnumerateArray())
         {
-            if (IngestEventParser.TryValidate(element, projectId, limits.MaxEventBytes, out var reason))
+            if (IngestEventParser.TryAccept(element, projectId, limits.MaxEventBytes, out var accepted, out var reason))
             {
-                records.Add(JsonMarshal.GetRawUtf8Value(element).ToArray());
+                records.Add(codec.Encode(accepted!));
             }
             else
             {

@@ -10,6 +10,7 @@ using XRay.Gateway.Options;
 using XRay.Gateway.Problems;
 using XRay.Gateway.Traces;
 using XRay.Grains.Hosting;
+using XRay.Grains.Ingest;
 using XRay.Grains.Options;
 
 namespace XRay.Gateway.Hosting;
@@ -43,6 +44,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
         services.TryAddSingleton<ReadFence>();
         services.TryAddSingleton<IngestBackpressure>();
+        services.TryAddSingleton<IngestRecordCodec>();
         services.AddXRayEmbeddedIngestLog();
         services.AddOptions<EmbeddedIngestLogOptions>().Configure<IOptions<SqliteStoreOptions>>((log, storage) =>
         {

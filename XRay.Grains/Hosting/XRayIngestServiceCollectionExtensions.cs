@@ -16,6 +16,7 @@ public static class XRayIngestServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestConsumerOptions>, IngestConsumerOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IngestProgress>();
+        services.TryAddSingleton<IngestRecordCodec>();
         services.TryAddSingleton<BackgroundWork>();
         services.TryAddSingleton<TraceStoreWriter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, TraceStoreWriter>(sp => sp.GetRequiredService<TraceStoreWriter>()));

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,6 +15,7 @@ namespace XRay.Grains.Ingest;
 public sealed partial class IngestConsumer(
     IIngestLog log,
     IGrainFactory grains,
+    IngestRecordCodec codec,
     Storage.ITraceStore store,
     IngestProgress progress,
     BackgroundWork background,
@@ -197,22 +197,14 @@ public sealed partial class IngestConsumer(
         var events = new List<IngestEvent>(records.Count);
         foreach (var record in records)
         {
-            try
+            if (codec.TryDecode(record.Value, out var evt, out var error))
             {
-                using var document = JsonDocument.Parse(record.Value);
-                if (IngestEventParser.TryParse(document.RootElement, null, allowData: true, int.MaxValue, out var evt, out var error))
-                {
-                    events.Add(evt!);
-                }
-                else
-                {
-                    LogPoisonRecord(logger, record.Partition, record.Offset, error);
-                }
+                events.Add(evt!);
             }
-            catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+            else
             {
-                // The gateway validated it; a record that still fails is corrupt. Skipping it must not stop the silo.
-                LogPoisonRecord(logger, record.Partition, record.Offset, ex.Message);
+                // The gateway checked it; a record that still fails is corrupt or foreign. Skipping it must not stop the silo.
+                LogPoisonRecord(logger, record.Partition, record.Offset, error);
             }
         }
 

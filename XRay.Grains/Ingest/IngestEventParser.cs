@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 using XRay.Grains.Ids;
 using XRay.Grains.Traces;
 
@@ -17,19 +18,22 @@ public static class IngestEventParser
     public const int MaxKindLength = 100;
     public const int MaxDataIds = 100;
 
-    /// <summary>Checks an event without keeping its payloads (the gateway's hot path: it forwards the raw bytes).</summary>
-    public static bool TryValidate(JsonElement element, string requiredProjectId, int maxEventBytes, out string error) =>
-        TryParse(element, requiredProjectId, allowData: false, maxEventBytes, out _, out error, keepPayloads: false);
+    /// <summary>
+    /// Checks an event where it enters (the gateway, with the key's project) and renders it for the log: the
+    /// consumers apply what this returns without parsing its JSON again (<see cref="IngestRecordCodec"/>).
+    /// </summary>
+    public static bool TryAccept(JsonElement element, string requiredProjectId, int maxEventBytes, out IngestEvent? value, out string error) =>
+        TryParse(element, requiredProjectId, allowData: false, maxEventBytes, out value, out error, checkText: true);
 
     /// <summary>
-    /// Parses an event read from the log (it passed <see cref="TryValidate"/> on the way in); on failure
-    /// <paramref name="error"/> says what is wrong. Text <see cref="TryValidate"/> refuses makes this throw
-    /// <see cref="InvalidOperationException"/>.
+    /// Parses an event that is already in the log as JSON (written by an earlier version, or by a producer
+    /// other than the gateway); on failure <paramref name="error"/> says what is wrong. Text
+    /// <see cref="TryAccept"/> refuses makes this throw <see cref="InvalidOperationException"/>.
     /// </summary>
     public static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error) =>
-        TryParse(element, requiredProjectId, allowData, maxEventBytes, out value, out error, keepPayloads: true);
+        TryParse(element, requiredProjectId, allowData, maxEventBytes, out value, out error, checkText: false);
 
-    private static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error, bool keepPayloads)
+    private static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error, bool checkText)
     {
         value = null;
         if (element.ValueKind != JsonValueKind.Object)
@@ -38,21 +42,21 @@ public static class IngestEventParser
             return false;
         }
 
-        var size = JsonMarshal.GetRawUtf8Value(element).Length;
-        if (size > maxEventBytes)
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        if (raw.Length > maxEventBytes)
         {
-            error = $"The event is {size} bytes; the limit is {maxEventBytes}. Put large payloads in data blobs.";
+            error = $"The event is {raw.Length} bytes; the limit is {maxEventBytes}. Put large payloads in data blobs.";
             return false;
         }
 
         // Only where events enter: what the log holds passed this check, and rendering would throw on it anyway.
-        if (!keepPayloads && !HasValidText(element))
+        if (checkText && !HasValidText(element, raw))
         {
             error = "The event holds a string that is not valid UTF-16 (a lone surrogate escape such as \\ud800).";
             return false;
         }
 
-        error = Check(element, requiredProjectId, allowData, keepPayloads, out value) ?? string.Empty;
+        error = Check(element, requiredProjectId, allowData, out value) ?? string.Empty;
         return error.Length == 0;
     }
 
@@ -61,10 +65,16 @@ public static class IngestEventParser
 
     /// <summary>
     /// JSON syntax allows escaped lone surrogates, but nothing downstream can write them back out: copying the
-    /// event once through a writer finds them here, so such an event is rejected instead of acknowledged.
+    /// event once through a writer finds them here, so such an event is rejected instead of acknowledged. Most
+    /// events hold no surrogate escape at all and are valid UTF-8; those skip the copy.
     /// </summary>
-    private static bool HasValidText(JsonElement element)
+    private static bool HasValidText(JsonElement element, ReadOnlySpan<byte> raw)
     {
+        if (!MayHoldSurrogateEscape(raw) && Utf8.IsValid(raw))
+        {
+            return true;
+        }
+
         var scratch = _scratch ??= new ArrayBufferWriter<byte>(4096);
         scratch.ResetWrittenCount();
         try
@@ -83,7 +93,22 @@ public static class IngestEventParser
         }
     }
 
-    private static string? Check(JsonElement e, string? requiredProjectId, bool allowData, bool keepPayloads, out IngestEvent? value)
+    /// <summary>Whether <paramref name="raw"/> holds <c>\uD800</c>–<c>\uDFFF</c> (either case) anywhere, even where the backslash is itself escaped.</summary>
+    internal static bool MayHoldSurrogateEscape(ReadOnlySpan<byte> raw)
+    {
+        for (var at = raw.IndexOf("\\u"u8); at >= 0; at = raw.IndexOf("\\u"u8))
+        {
+            raw = raw[(at + 2)..];
+            if (raw.Length >= 2 && raw[0] is (byte)'d' or (byte)'D' && raw[1] is (>= (byte)'8' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f') or (>= (byte)'A' and <= (byte)'F'))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string? Check(JsonElement e, string? requiredProjectId, bool allowData, out IngestEvent? value)
     {
         value = null;
         if (!TryString(e, "eventId", out var eventId) || !TraceIds.IsUuid(eventId))
@@ -120,9 +145,9 @@ public static class IngestEventParser
         var problem = type switch
         {
             IngestEventType.Trace => CheckTrace(e, ref evt),
-            IngestEventType.Step or IngestEventType.Error => CheckStep(e, type, keepPayloads, ref evt),
-            IngestEventType.Success => CheckEnd(e, requireError: false, keepPayloads, ref evt),
-            IngestEventType.Failure => CheckEnd(e, requireError: true, keepPayloads, ref evt),
+            IngestEventType.Step or IngestEventType.Error => CheckStep(e, type, ref evt),
+            IngestEventType.Success => CheckEnd(e, requireError: false, ref evt),
+            IngestEventType.Failure => CheckEnd(e, requireError: true, ref evt),
             _ => CheckData(e, ref evt),
         };
         value = problem is null ? evt : null;
@@ -145,7 +170,7 @@ public static class IngestEventParser
         return null;
     }
 
-    private static string? CheckStep(JsonElement e, IngestEventType type, bool keepPayloads, ref IngestEvent evt)
+    private static string? CheckStep(JsonElement e, IngestEventType type, ref IngestEvent evt)
     {
         if (!TryString(e, "stepId", out var stepId) || !TraceIds.IsUuid(stepId))
         {
@@ -210,15 +235,11 @@ public static class IngestEventParser
             EndedAt = endedAt,
             Error = error,
         };
-        if (keepPayloads)
-        {
-            evt = evt with { Document = StepDocument.Render(e, evt) };
-        }
-
+        evt = evt with { Document = StepDocument.Render(e, evt) };
         return null;
     }
 
-    private static string? CheckEnd(JsonElement e, bool requireError, bool keepPayloads, ref IngestEvent evt)
+    private static string? CheckEnd(JsonElement e, bool requireError, ref IngestEvent evt)
     {
         string? error = null;
         if (requireError && !TryError(e, out error))
@@ -226,7 +247,7 @@ public static class IngestEventParser
             return "error must be an object with a string message.";
         }
 
-        evt = evt with { Error = error, Output = keepPayloads && e.TryGetProperty("output", out var output) ? output.GetRawText() : null };
+        evt = evt with { Error = error, Output = e.TryGetProperty("output", out var output) ? output.GetRawText() : null };
         return null;
     }
 

@@ -1,0 +1,70 @@
+using System.Buffers;
+using System.Text.Json;
+using Orleans.Serialization;
+
+namespace XRay.Grains.Ingest;
+
+/// <summary>
+/// What an ingest log record holds (docs/ingest-log.md, "Records"). The gateway checks and renders each event once
+/// and writes it as a compact record: a marker byte, then the <see cref="IngestEvent"/> in Orleans' version-tolerant
+/// binary form (fields by id, so a newer field is skipped by an older reader). The consumers decode it without
+/// parsing JSON again. A record that starts with anything else is an event's JSON, as earlier versions wrote
+/// (and as the presign endpoint and other producers may still write): it is parsed and checked as before.
+/// </summary>
+public sealed class IngestRecordCodec(Serializer<IngestEvent> serializer)
+{
+    /// <summary>First byte of a compact record. JSON text never starts with it.</summary>
+    public const byte CompactMarker = 0x01;
+
+    private const int MaxKeptBytes = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _buffer;
+
+    /// <summary>The compact record of an event that passed <see cref="IngestEventParser.TryAccept"/>.</summary>
+    public byte[] Encode(IngestEvent value)
+    {
+        var buffer = _buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        buffer.GetSpan(1)[0] = CompactMarker;
+        buffer.Advance(1);
+        serializer.Serialize(value, buffer);
+        var record = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > MaxKeptBytes)
+        {
+            _buffer = null; // a huge event does not keep its buffer alive on this thread
+        }
+
+        return record;
+    }
+
+    /// <summary>
+    /// Reads a record: a compact record is decoded; JSON is parsed and checked as an event of any type, data
+    /// events included. On failure <paramref name="error"/> says why and nothing is thrown: a record that cannot
+    /// be read is corrupt or foreign, and skipping it must not stop a consumer.
+    /// </summary>
+    public bool TryDecode(ReadOnlyMemory<byte> record, out IngestEvent? value, out string error)
+    {
+        value = null;
+        try
+        {
+            if (record.Length > 0 && record.Span[0] == CompactMarker)
+            {
+                value = serializer.Deserialize(record[1..]);
+                error = value is null ? "The compact record holds no event." : string.Empty;
+                return value is not null;
+            }
+
+            using var document = JsonDocument.Parse(record);
+            return IngestEventParser.TryParse(document.RootElement, null, allowData: true, int.MaxValue, out value, out error);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Orleans' codecs throw several types on a truncated or foreign buffer; JSON throws JsonException and,
+            // for text no writer can render, InvalidOperationException or ArgumentException.
+            value = null;
+            error = ex.Message;
+            return false;
+        }
+    }
+}

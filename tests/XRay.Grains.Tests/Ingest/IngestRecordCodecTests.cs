@@ -1,0 +1,122 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
+using XRay.Grains.Ingest;
+
+namespace XRay.Grains.Tests.Ingest;
+
+public sealed class IngestRecordCodecTests
+{
+    private const string Project = "6751a0f0c2b1e3d4f5a6b7c8";
+    private const string TraceId = Project + "-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+
+    private static readonly IngestRecordCodec Codec = new(new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer<IngestEvent>>());
+
+    private static readonly string[] EventTexts =
+    [
+        $$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a01","type":"trace","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:00Z","name":"rank","metadata":{"user":"ü","n":[1,2]}}""",
+        $$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a02","type":"step","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:01Z","stepId":"0193A1B2-0000-7E5F-8A9B-0C1D2E3F4A03","stepNumber":3,"name":"filter","kind":"llm","startedAt":"2026-12-01T10:00:01Z","endedAt":"2026-12-01T10:00:02.5Z","input":{"q":"x\"y"},"output":[1,{"a":null}],"candidates":[{"id":1}],"filters":{"min":0.5},"reasoning":"because 😀","metadata":{},"dataIds":["0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a04"]}""",
+        $$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a05","type":"error","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:03Z","stepId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a06","stepNumber":4,"name":"call","error":{"message":"timeout","code":504}}""",
+        $$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a07","type":"success","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:04Z","output":{"best":"b"}}""",
+        $$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a08","type":"failure","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:05Z","error":{"message":"gave up"}}""",
+    ];
+
+    private static readonly string StepText = EventTexts[1];
+
+    public static TheoryData<string> Events() => new(EventTexts);
+
+    [Theory]
+    [MemberData(nameof(Events))]
+    public void A_compact_record_decodes_to_what_the_gateway_accepted_and_to_what_its_JSON_parses_to(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out var error), error);
+
+        var record = Codec.Encode(accepted!);
+
+        Assert.Equal(IngestRecordCodec.CompactMarker, record[0]);
+        Assert.True(Codec.TryDecode(record, out var decoded, out error), error);
+        Assert.Equal(accepted, decoded);
+
+        // A record an earlier version wrote (the event's JSON) still reads, to the same event.
+        Assert.True(Codec.TryDecode(Encoding.UTF8.GetBytes(json), out var fromJson, out error), error);
+        Assert.Equal(accepted, fromJson);
+    }
+
+    [Fact]
+    public void A_step_record_carries_its_rendered_document()
+    {
+        using var document = JsonDocument.Parse(StepText);
+        Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out _));
+
+        Assert.True(Codec.TryDecode(Codec.Encode(accepted!), out var decoded, out _));
+
+        using var step = JsonDocument.Parse(decoded!.Document!);
+        Assert.Equal("0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a03", step.RootElement.GetProperty("stepId").GetString());
+        Assert.Equal(1500, step.RootElement.GetProperty("durationMs").GetInt64());
+        Assert.Equal("because 😀", step.RootElement.GetProperty("reasoning").GetString());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(10)]
+    public void A_truncated_compact_record_is_refused_with_a_reason_not_thrown(int keep)
+    {
+        using var document = JsonDocument.Parse(StepText);
+        Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out _));
+        var record = Codec.Encode(accepted!);
+
+        Assert.False(Codec.TryDecode(record.AsMemory(0, keep), out var decoded, out var error));
+        Assert.Null(decoded);
+        Assert.NotEmpty(error);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not json")]
+    [InlineData("{\"type\":\"step\"}")]
+    [InlineData("[1,2]")]
+    public void A_record_that_is_neither_compact_nor_a_valid_event_is_refused_with_a_reason(string text)
+    {
+        Assert.False(Codec.TryDecode(Encoding.UTF8.GetBytes(text), out var decoded, out var error));
+        Assert.Null(decoded);
+        Assert.NotEmpty(error);
+    }
+
+    [Theory]
+    [InlineData("{\"a\":\"\\ud800\"}", true)]
+    [InlineData("{\"a\":\"\\uDFFF\"}", true)]
+    [InlineData("{\"a\":\"\\\\ud800\"}", true)] // an escaped backslash: looked at closely, then found fine
+    [InlineData("{\"a\":\"\\u00e9 \\u20ac\"}", false)]
+    [InlineData("{\"a\":\"ud800 \\\\\"}", false)]
+    [InlineData("{\"a\":\"\\u\"}", false)]
+    public void The_fast_text_check_looks_closely_at_every_possible_surrogate_escape(string raw, bool mayHold)
+    {
+        Assert.Equal(mayHold, IngestEventParser.MayHoldSurrogateEscape(Encoding.UTF8.GetBytes(raw)));
+    }
+
+    [Theory]
+    [InlineData("\\ud800")]
+    [InlineData("\\uDC00x")]
+    [InlineData("a\\ud83d")]
+    public void An_event_with_a_lone_surrogate_escape_is_not_accepted(string text)
+    {
+        var json = $$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a07","type":"success","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:04Z","output":{"x":"{{{text}}}"}}""";
+        using var document = JsonDocument.Parse(json);
+
+        Assert.False(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out var error));
+        Assert.Null(accepted);
+        Assert.Contains("surrogate", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_valid_surrogate_pair_escape_is_accepted()
+    {
+        var json = $$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a07","type":"success","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:04Z","output":{"x":"\ud83d\ude00"}}""";
+        using var document = JsonDocument.Parse(json);
+
+        Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out _, out var error), error);
+    }
+}
