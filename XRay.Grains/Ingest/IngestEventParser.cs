@@ -108,15 +108,16 @@ public static class IngestEventParser
         return false;
     }
 
-    private static string? Check(JsonElement e, string? requiredProjectId, bool allowData, out IngestEvent? value)
+    private static string? Check(JsonElement element, string? requiredProjectId, bool allowData, out IngestEvent? value)
     {
         value = null;
-        if (!TryString(e, "eventId", out var eventId) || !TraceIds.IsUuid(eventId))
+        var e = EventProperties.Of(element);
+        if (!TryString(e.EventId, out var eventId) || !TraceIds.IsUuid(eventId))
         {
             return "eventId must be a uuid.";
         }
 
-        if (!TryString(e, "type", out var typeName) || !TryParseType(typeName, out var type))
+        if (!TryString(e.Type, out var typeName) || !TryParseType(typeName, out var type))
         {
             return "type must be one of trace, step, error, success, failure.";
         }
@@ -126,7 +127,7 @@ public static class IngestEventParser
             return "data events are created by POST /api/v1/presign, not sent to ingest.";
         }
 
-        if (!TryString(e, "traceId", out var traceId) || !TraceIds.TryParse(traceId, out var projectId))
+        if (!TryString(e.TraceId, out var traceId) || !TraceIds.TryParse(traceId, out var projectId))
         {
             return "traceId must be {projectId}-{uuid}.";
         }
@@ -136,7 +137,7 @@ public static class IngestEventParser
             return "traceId belongs to another project than the API key.";
         }
 
-        if (!TryTime(e, "timestamp", out var timestamp) || timestamp is null)
+        if (!TryTime(e.Timestamp, out var timestamp) || timestamp is null)
         {
             return "timestamp must be an RFC 3339 date-time.";
         }
@@ -144,24 +145,24 @@ public static class IngestEventParser
         var evt = new IngestEvent { EventId = eventId.ToLowerInvariant(), Type = type, TraceId = traceId, ProjectId = projectId, Timestamp = timestamp.Value };
         var problem = type switch
         {
-            IngestEventType.Trace => CheckTrace(e, ref evt),
-            IngestEventType.Step or IngestEventType.Error => CheckStep(e, type, ref evt),
-            IngestEventType.Success => CheckEnd(e, requireError: false, ref evt),
-            IngestEventType.Failure => CheckEnd(e, requireError: true, ref evt),
-            _ => CheckData(e, ref evt),
+            IngestEventType.Trace => CheckTrace(in e, ref evt),
+            IngestEventType.Step or IngestEventType.Error => CheckStep(in e, type, ref evt),
+            IngestEventType.Success => CheckEnd(in e, requireError: false, ref evt),
+            IngestEventType.Failure => CheckEnd(in e, requireError: true, ref evt),
+            _ => CheckData(in e, ref evt),
         };
         value = problem is null ? evt : null;
         return problem;
     }
 
-    private static string? CheckTrace(JsonElement e, ref IngestEvent evt)
+    private static string? CheckTrace(in EventProperties e, ref IngestEvent evt)
     {
-        if (!TryString(e, "name", out var name) || name.Length == 0 || name.Length > MaxNameLength)
+        if (!TryString(e.Name, out var name) || name.Length == 0 || name.Length > MaxNameLength)
         {
             return $"name is required, at most {MaxNameLength} characters.";
         }
 
-        if (!TryObject(e, "metadata", out var metadata))
+        if (!TryObject(e.Metadata, out var metadata))
         {
             return "metadata must be a JSON object.";
         }
@@ -170,30 +171,31 @@ public static class IngestEventParser
         return null;
     }
 
-    private static string? CheckStep(JsonElement e, IngestEventType type, ref IngestEvent evt)
+    private static string? CheckStep(in EventProperties e, IngestEventType type, ref IngestEvent evt)
     {
-        if (!TryString(e, "stepId", out var stepId) || !TraceIds.IsUuid(stepId))
+        if (!TryString(e.StepId, out var stepId) || !TraceIds.IsUuid(stepId))
         {
             return "stepId must be a uuid.";
         }
 
-        if (!e.TryGetProperty("stepNumber", out var number) || number.ValueKind != JsonValueKind.Number || !number.TryGetInt32(out var stepNumber) || stepNumber < 1)
+        if (e.StepNumber.ValueKind != JsonValueKind.Number || !e.StepNumber.TryGetInt32(out var stepNumber) || stepNumber < 1)
         {
             return "stepNumber must be a positive integer.";
         }
 
-        if (!TryString(e, "name", out var name) || name.Length == 0 || name.Length > MaxNameLength)
+        if (!TryString(e.Name, out var name) || name.Length == 0 || name.Length > MaxNameLength)
         {
             return $"name is required, at most {MaxNameLength} characters.";
         }
 
-        if (e.TryGetProperty("kind", out var kindElement) && kindElement.ValueKind != JsonValueKind.Null
-            && (kindElement.ValueKind != JsonValueKind.String || kindElement.GetString()!.Length > MaxKindLength))
+        string? kind = null;
+        if (e.Kind.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null)
+            && (!TryString(e.Kind, out kind) || kind.Length > MaxKindLength))
         {
             return $"kind must be a string of at most {MaxKindLength} characters.";
         }
 
-        if (!TryTime(e, "startedAt", out var startedAt) || !TryTime(e, "endedAt", out var endedAt))
+        if (!TryTime(e.StartedAt, out var startedAt) || !TryTime(e.EndedAt, out var endedAt))
         {
             return "startedAt and endedAt must be RFC 3339 date-times.";
         }
@@ -204,23 +206,23 @@ public static class IngestEventParser
             return "endedAt must not be before startedAt.";
         }
 
-        if (e.TryGetProperty("reasoning", out var reasoning) && reasoning.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+        if (e.Reasoning.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.String or JsonValueKind.Null))
         {
             return "reasoning must be a string.";
         }
 
-        if (!TryObject(e, "metadata", out _))
+        if (e.Metadata.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Object))
         {
             return "metadata must be a JSON object.";
         }
 
-        if (CheckDataIds(e) is { } dataIdsProblem)
+        if (CheckDataIds(e.DataIds) is { } dataIdsProblem)
         {
             return dataIdsProblem;
         }
 
         string? error = null;
-        if (type == IngestEventType.Error && !TryError(e, out error))
+        if (type == IngestEventType.Error && !TryError(e.Error, out error))
         {
             return "error must be an object with a string message.";
         }
@@ -230,51 +232,51 @@ public static class IngestEventParser
             StepId = stepId.ToLowerInvariant(),
             StepNumber = stepNumber,
             Name = name,
-            Kind = kindElement.ValueKind == JsonValueKind.String ? kindElement.GetString() : null,
+            Kind = kind,
             StartedAt = startedAt,
             EndedAt = endedAt,
             Error = error,
         };
-        evt = evt with { Document = StepDocument.Render(e, evt) };
+        evt = evt with { Document = StepDocument.Render(in e, evt) };
         return null;
     }
 
-    private static string? CheckEnd(JsonElement e, bool requireError, ref IngestEvent evt)
+    private static string? CheckEnd(in EventProperties e, bool requireError, ref IngestEvent evt)
     {
         string? error = null;
-        if (requireError && !TryError(e, out error))
+        if (requireError && !TryError(e.Error, out error))
         {
             return "error must be an object with a string message.";
         }
 
-        evt = evt with { Error = error, Output = e.TryGetProperty("output", out var output) ? output.GetRawText() : null };
+        evt = evt with { Error = error, Output = e.Output.ValueKind == JsonValueKind.Undefined ? null : e.Output.GetRawText() };
         return null;
     }
 
-    private static string? CheckData(JsonElement e, ref IngestEvent evt)
+    private static string? CheckData(in EventProperties e, ref IngestEvent evt)
     {
-        if (!TryString(e, "dataId", out var dataId) || !TraceIds.IsUuid(dataId))
+        if (!TryString(e.DataId, out var dataId) || !TraceIds.IsUuid(dataId))
         {
             return "dataId must be a uuid.";
         }
 
-        if (!TryString(e, "contentType", out var contentType) || contentType.Length is 0 or > 200)
+        if (!TryString(e.ContentType, out var contentType) || contentType.Length is 0 or > 200)
         {
             return "contentType is required.";
         }
 
-        if (!e.TryGetProperty("size", out var size) || !size.TryGetInt64(out var bytes) || bytes < 0)
+        if (e.Size.ValueKind != JsonValueKind.Number || !e.Size.TryGetInt64(out var bytes) || bytes < 0)
         {
             return "size must be a non-negative integer.";
         }
 
-        evt = evt with { DataId = dataId.ToLowerInvariant(), ContentType = contentType, Size = bytes, Sha256 = TryString(e, "sha256", out var sha) ? sha : null };
+        evt = evt with { DataId = dataId.ToLowerInvariant(), ContentType = contentType, Size = bytes, Sha256 = TryString(e.Sha256, out var sha) ? sha : null };
         return null;
     }
 
-    private static string? CheckDataIds(JsonElement e)
+    private static string? CheckDataIds(JsonElement ids)
     {
-        if (!e.TryGetProperty("dataIds", out var ids) || ids.ValueKind == JsonValueKind.Null)
+        if (ids.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
             return null;
         }
@@ -295,11 +297,10 @@ public static class IngestEventParser
         return null;
     }
 
-    private static bool TryError(JsonElement e, out string? raw)
+    private static bool TryError(JsonElement error, out string? raw)
     {
         raw = null;
-        if (!e.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object
-            || !error.TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.String)
+        if (error.ValueKind != JsonValueKind.Object || !error.TryGetProperty("message"u8, out var message) || message.ValueKind != JsonValueKind.String)
         {
             return false;
         }
@@ -308,36 +309,25 @@ public static class IngestEventParser
         return true;
     }
 
-    private static bool TryString(JsonElement e, string name, out string value)
+    /// <summary>A string property; absent or any other kind fails.</summary>
+    private static bool TryString(JsonElement property, out string value)
     {
-        value = string.Empty;
-        if (!e.TryGetProperty(name, out var property) || property.ValueKind != JsonValueKind.String)
-        {
-            return false;
-        }
-
-        value = property.GetString()!;
-        return true;
+        value = property.ValueKind == JsonValueKind.String ? property.GetString()! : string.Empty;
+        return property.ValueKind == JsonValueKind.String;
     }
 
     /// <summary>An optional object property: absent or null is fine (raw = null), anything but an object is not.</summary>
-    private static bool TryObject(JsonElement e, string name, out string? raw)
+    private static bool TryObject(JsonElement property, out string? raw)
     {
-        raw = null;
-        if (!e.TryGetProperty(name, out var property) || property.ValueKind == JsonValueKind.Null)
-        {
-            return true;
-        }
-
         raw = property.ValueKind == JsonValueKind.Object ? property.GetRawText() : null;
-        return raw is not null;
+        return property.ValueKind is JsonValueKind.Object or JsonValueKind.Undefined or JsonValueKind.Null;
     }
 
     /// <summary>An optional timestamp: absent or null gives null; a malformed one fails.</summary>
-    private static bool TryTime(JsonElement e, string name, out long? unixMs)
+    private static bool TryTime(JsonElement property, out long? unixMs)
     {
         unixMs = null;
-        if (!e.TryGetProperty(name, out var property) || property.ValueKind == JsonValueKind.Null)
+        if (property.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
             return true;
         }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using XRay.Grains.Ingest;
 
@@ -11,8 +12,6 @@ namespace XRay.Grains.Traces;
 /// </summary>
 public static class StepDocument
 {
-    private static readonly string[] PayloadFields = ["input", "output", "candidates", "filters", "reasoning", "metadata", "dataIds", "error"];
-
     // Reused per thread: a fresh buffer grown by doubling, and a fresh writer, for every step were an eighth of the
     // gateway's allocations. Only the string remains. A buffer grown past MaxKeptBytes by a huge step is dropped.
     private const int MaxKeptBytes = 64 * 1024;
@@ -23,7 +22,12 @@ public static class StepDocument
     [ThreadStatic]
     private static Utf8JsonWriter? _writer;
 
-    public static string Render(JsonElement step, IngestEvent evt)
+    /// <summary>
+    /// The step's document: its fields as checked (<paramref name="evt"/>), then its payloads as the client sent them.
+    /// Payloads are copied as raw JSON (the parser has validated them, and the gateway has refused lone surrogates):
+    /// re-encoding them token by token cost more than the rest of the step's checks.
+    /// </summary>
+    internal static string Render(in EventProperties step, IngestEvent evt)
     {
         var buffer = _buffer ??= new ArrayBufferWriter<byte>(4096);
         buffer.ResetWrittenCount();
@@ -46,14 +50,14 @@ public static class StepDocument
 
             writer.WriteString("status", evt.Type == IngestEventType.Error ? "error" : "ok");
             WriteTimes(writer, evt.StartedAt ?? evt.Timestamp, evt.EndedAt);
-            foreach (var field in PayloadFields)
-            {
-                if (step.TryGetProperty(field, out var value))
-                {
-                    writer.WritePropertyName(field);
-                    value.WriteTo(writer);
-                }
-            }
+            WritePayload(writer, "input"u8, step.Input);
+            WritePayload(writer, "output"u8, step.Output);
+            WritePayload(writer, "candidates"u8, step.Candidates);
+            WritePayload(writer, "filters"u8, step.Filters);
+            WritePayload(writer, "reasoning"u8, step.Reasoning);
+            WritePayload(writer, "metadata"u8, step.Metadata);
+            WritePayload(writer, "dataIds"u8, step.DataIds);
+            WritePayload(writer, "error"u8, step.Error);
 
             writer.WriteEndObject();
             writer.Flush();
@@ -66,6 +70,15 @@ public static class StepDocument
                 _buffer = null;
                 _writer = null; // it still refers to the buffer
             }
+        }
+    }
+
+    private static void WritePayload(Utf8JsonWriter writer, ReadOnlySpan<byte> name, JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Undefined)
+        {
+            writer.WritePropertyName(name);
+            writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(value), skipInputValidation: true);
         }
     }
 

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using XRay.Grains.Ingest;
+
+namespace XRay.Grains.Tests.Ingest;
+
+public sealed class IngestEventParserTests
+{
+    private const string Project = "6751a0f0c2b1e3d4f5a6b7c8";
+    private const string TraceId = Project + "-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+
+    private static IngestEvent Accept(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out var error), error);
+        return accepted!;
+    }
+
+    private static string Refuse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        Assert.False(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out var error));
+        Assert.Null(accepted);
+        return error;
+    }
+
+    [Fact]
+    public void A_property_name_written_with_escapes_is_the_same_property()
+    {
+        var evt = Accept($$$"""{"\u0065ventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a01","type":"trace","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:00Z","n\u0061me":"rank"}""");
+
+        Assert.Equal("0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a01", evt.EventId);
+        Assert.Equal("rank", evt.Name);
+    }
+
+    [Fact]
+    public void Of_a_property_given_twice_the_last_counts()
+    {
+        var evt = Accept($$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a01","type":"step","type":"trace","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:00Z","name":"first","name":"second"}""");
+
+        Assert.Equal(IngestEventType.Trace, evt.Type);
+        Assert.Equal("second", evt.Name);
+    }
+
+    [Fact]
+    public void A_steps_document_keeps_its_payloads_as_sent_in_a_fixed_order_and_drops_unknown_properties()
+    {
+        var evt = Accept($$$"""{"reasoning":"r \"q\" \u00e9","extra":{"x":1},"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a02","type":"step","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:01Z","stepId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a03","stepNumber":1,"name":"s","input":{"a":[1,2.50,null]},"candidates":[]}""");
+
+        using var step = JsonDocument.Parse(evt.Document!);
+        var names = step.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Equal(["stepId", "stepNumber", "name", "kind", "status", "startedAt", "endedAt", "durationMs", "input", "candidates", "reasoning"], names);
+        Assert.Contains("\"input\":{\"a\":[1,2.50,null]}", evt.Document, StringComparison.Ordinal);
+        Assert.Equal("r \"q\" é", step.RootElement.GetProperty("reasoning").GetString());
+    }
+
+    [Theory]
+    [InlineData("\"stepNumber\":\"1\"", "stepNumber must be a positive integer.")]
+    [InlineData("\"stepNumber\":1,\"kind\":7", "kind must be a string of at most 100 characters.")]
+    [InlineData("\"stepNumber\":1,\"reasoning\":{}", "reasoning must be a string.")]
+    [InlineData("\"stepNumber\":1,\"metadata\":[]", "metadata must be a JSON object.")]
+    [InlineData("\"stepNumber\":1,\"dataIds\":[\"x\"]", "dataIds must hold uuids.")]
+    [InlineData("\"stepNumber\":1,\"endedAt\":\"2026-12-01T09:00:00Z\"", "endedAt must not be before startedAt.")]
+    public void A_bad_step_field_is_named(string fields, string reason)
+    {
+        var error = Refuse($$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a02","type":"step","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:01Z","stepId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a03","name":"s",{{{fields}}}}""");
+
+        Assert.Equal(reason, error);
+    }
+}
