@@ -1,7 +1,16 @@
 // Throughput of the embedded ingest log against the same-run baseline of raw sequential writes with one
 // fsync per batch. Usage: dotnet run -c Release --project benchmarks/XRay.Benchmarks -- [seconds-per-case] [directory]
+// With "records" first, the BenchmarkDotNet run of the ingest records' CPU per event (IngestRecordBenchmarks);
+// the arguments after it go to BenchmarkDotNet.
 using System.Globalization;
+using BenchmarkDotNet.Running;
 using XRay.Benchmarks;
+
+if (args.Length > 0 && args[0] == "records")
+{
+    BenchmarkRunner.Run<IngestRecordBenchmarks>(args: args[1..]);
+    return;
+}
 
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 5;
 var root = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "xray-bench-" + Guid.NewGuid().ToString("N"));
