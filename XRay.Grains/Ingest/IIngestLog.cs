@@ -56,5 +56,5 @@ public interface IIngestConsumer : IAsyncDisposable
     ValueTask CommitAsync(IReadOnlyList<IngestRecord> records, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A record read from the log. <see cref="Value"/> is one event's JSON (UTF-8).</summary>
+/// <summary>A record read from the log. <see cref="Value"/> is one event, as <see cref="IngestRecordCodec"/> reads it: a compact record or the event's JSON (UTF-8).</summary>
 public readonly record struct IngestRecord(int Partition, long Offset, ReadOnlyMemory<byte> Value);
