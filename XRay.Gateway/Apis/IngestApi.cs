@@ -66,13 +66,19 @@ public static partial class IngestApi
         var index = 0;
         foreach (var element in root.GetProperty("events").EnumerateArray())
         {
-            if (IngestEventParser.TryAccept(element, projectId, limits.MaxEventBytes, out var accepted, out var reason))
+            if (!IngestEventParser.TryAccept(element, projectId, limits.MaxEventBytes, out var accepted, out var reason))
             {
-                records.Add(codec.Encode(accepted!));
+                rejected.Add(new Rejection(index, EventIdOf(element), reason));
+            }
+            else if (codec.Encode(accepted!) is var record && record.Length <= log.MaxRecordBytes)
+            {
+                records.Add(record);
             }
             else
             {
-                rejected.Add(new Rejection(index, EventIdOf(element), reason));
+                // A step's document holds its payloads again (and an error step's error twice): up to about twice the event.
+                rejected.Add(new Rejection(index, EventIdOf(element),
+                    $"Rendered for the ingest log the event takes {record.Length} bytes; the log's limit is {log.MaxRecordBytes}. Put large payloads in data blobs."));
             }
 
             index++;

@@ -12,8 +12,10 @@ public enum IngestEventType
 }
 
 /// <summary>
-/// One validated event, as the consumers route it to grains. JSON-valued fields are kept as raw JSON
-/// text: the store keeps them verbatim and the query API writes them back without re-encoding.
+/// One validated event, as the consumers route it to grains and as a compact ingest log record carries it
+/// (docs/ingest-log.md, "Records"). JSON-valued fields are kept as raw JSON text: the store keeps them verbatim and
+/// the query API writes them back without re-encoding. The record form is Orleans' version-tolerant serialization:
+/// never reuse or renumber an <c>[Id]</c>, never reorder <see cref="IngestEventType"/>; a new field gets a new id.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record IngestEvent
@@ -50,7 +52,7 @@ public sealed record IngestEvent
     /// <summary>Raw JSON of <c>error</c> (error and failure events).</summary>
     [Id(13)] public string? Error { get; init; }
 
-    /// <summary>The whole event's raw JSON (step and error events): the step's document.</summary>
+    /// <summary>The step's query document (step and error events), rendered once by the gateway (<c>StepDocument</c>).</summary>
     [Id(14)] public string? Document { get; init; }
 
     [Id(15)] public string? DataId { get; init; }

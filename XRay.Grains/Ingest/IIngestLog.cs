@@ -13,6 +13,9 @@ public interface IIngestLog
     /// <summary>Number of partitions.</summary>
     int PartitionCount { get; }
 
+    /// <summary>The largest record <see cref="AppendAsync"/> takes; one larger fails the whole append.</summary>
+    int MaxRecordBytes { get; }
+
     /// <summary>
     /// Appends the records durably. When the returned task completes, every record survives a crash of
     /// this process (and, for the embedded log, of the machine: the data is fsync'd). Concurrent callers

@@ -10,7 +10,8 @@ namespace XRay.Grains.Ingest;
 /// The silo's ingest consumer: polls batches from the log, routes each trace's events to its
 /// <see cref="ITraceGrain"/>, and commits the log offset only after every grain's write is in the store and the
 /// store has been flushed (<see cref="Storage.ITraceStore.FlushAsync"/>): one sync covers every batch since the last commit.
-/// A failed batch is retried with backoff and never skipped: acknowledged events are not lost.
+/// A failed batch is retried with backoff and never skipped: acknowledged events are not lost. Only a record that
+/// cannot be read (corrupt or foreign bytes) is skipped and logged.
 /// </summary>
 public sealed partial class IngestConsumer(
     IIngestLog log,
@@ -51,7 +52,7 @@ public sealed partial class IngestConsumer(
                 }
 
                 var polledAt = time.GetTimestamp();
-                var applied = ApplyUntilDoneAsync(await background.Run(() => Parse(records)).ConfigureAwait(false), records.Count, stoppingToken);
+                var applied = ApplyUntilDoneAsync(await ReadUntilDoneAsync(records, stoppingToken).ConfigureAwait(false), records.Count, stoppingToken);
                 committed = CommitInOrderAsync(consumer, committed, applied, records, polledAt, stoppingToken);
                 inFlight.Enqueue(committed);
                 while (inFlight.Count >= settings.MaxBatchesInFlight || (inFlight.Count > 0 && inFlight.Peek().IsCompleted))
@@ -166,6 +167,17 @@ public sealed partial class IngestConsumer(
         _lastCommitAt = time.GetTimestamp();
     }
 
+    /// <summary>
+    /// Decodes a batch. A corrupt record is skipped (logged); a failure that would hit every record (the process
+    /// cannot decode records at all) is retried like a failed write, so nothing is committed past it.
+    /// </summary>
+    private async Task<List<IngestEvent>> ReadUntilDoneAsync(IReadOnlyList<IngestRecord> records, CancellationToken stoppingToken)
+    {
+        List<IngestEvent>? events = null;
+        await RetryUntilDoneAsync(async () => events = await background.Run(() => Parse(records)).ConfigureAwait(false), records.Count, stoppingToken).ConfigureAwait(false);
+        return events!;
+    }
+
     private Task ApplyUntilDoneAsync(List<IngestEvent> events, int recordCount, CancellationToken stoppingToken) =>
         RetryUntilDoneAsync(
             () => Task.WhenAll(events.GroupBy(e => e.TraceId, StringComparer.Ordinal).Select(trace => grains.GetGrain<ITraceGrain>(trace.Key).Apply([.. trace]))),
@@ -211,7 +223,7 @@ public sealed partial class IngestConsumer(
         return events;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Applying or committing a batch of {Count} records failed; retrying in {Delay}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading, applying or committing a batch of {Count} records failed; retrying in {Delay}")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Skipping unreadable record at partition {Partition} offset {Offset}: {Reason}")]

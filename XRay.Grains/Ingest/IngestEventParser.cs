@@ -8,9 +8,9 @@ using XRay.Grains.Traces;
 namespace XRay.Grains.Ingest;
 
 /// <summary>
-/// Validates one event of docs/events.md and turns it into an <see cref="IngestEvent"/>. The gateway
-/// runs it before appending to the log (with the key's project); the consumers run it again on what
-/// they read, so a record that somehow went bad is skipped, not applied.
+/// Checks one event of docs/events.md and turns it into an <see cref="IngestEvent"/>, a step's query document
+/// rendered. The gateway runs it on every event it receives (with the key's project) and appends the result as a
+/// compact record; the consumers run it only on records that are still JSON (<see cref="IngestRecordCodec"/>).
 /// </summary>
 public static class IngestEventParser
 {
@@ -23,17 +23,14 @@ public static class IngestEventParser
     /// consumers apply what this returns without parsing its JSON again (<see cref="IngestRecordCodec"/>).
     /// </summary>
     public static bool TryAccept(JsonElement element, string requiredProjectId, int maxEventBytes, out IngestEvent? value, out string error) =>
-        TryParse(element, requiredProjectId, allowData: false, maxEventBytes, out value, out error, checkText: true);
+        TryParse(element, requiredProjectId, allowData: false, maxEventBytes, out value, out error);
 
     /// <summary>
-    /// Parses an event that is already in the log as JSON (written by an earlier version, or by a producer
-    /// other than the gateway); on failure <paramref name="error"/> says what is wrong. Text
-    /// <see cref="TryAccept"/> refuses makes this throw <see cref="InvalidOperationException"/>.
+    /// Checks an event and renders it; <paramref name="allowData"/> admits <c>data</c> events, which only the presign
+    /// endpoint writes. On failure <paramref name="error"/> says what is wrong. The consumers use it for records that
+    /// are an event's JSON (written by an earlier version, the presign endpoint, or another producer).
     /// </summary>
-    public static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error) =>
-        TryParse(element, requiredProjectId, allowData, maxEventBytes, out value, out error, checkText: false);
-
-    private static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error, bool checkText)
+    public static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error)
     {
         value = null;
         if (element.ValueKind != JsonValueKind.Object)
@@ -49,8 +46,14 @@ public static class IngestEventParser
             return false;
         }
 
-        // Only where events enter: what the log holds passed this check, and rendering would throw on it anyway.
-        if (checkText && !HasValidText(element, raw))
+        // Payloads are stored as sent (StepDocument copies their raw JSON), so text no writer could render is refused here.
+        if (!Utf8.IsValid(raw))
+        {
+            error = "The event holds bytes that are not valid UTF-8.";
+            return false;
+        }
+
+        if (MayHoldSurrogateEscape(raw) && !CopiesCleanly(element))
         {
             error = "The event holds a string that is not valid UTF-16 (a lone surrogate escape such as \\ud800).";
             return false;
@@ -65,16 +68,11 @@ public static class IngestEventParser
 
     /// <summary>
     /// JSON syntax allows escaped lone surrogates, but nothing downstream can write them back out: copying the
-    /// event once through a writer finds them here, so such an event is rejected instead of acknowledged. Most
-    /// events hold no surrogate escape at all and are valid UTF-8; those skip the copy.
+    /// event once through a writer finds them, so such an event is rejected instead of acknowledged. Only events
+    /// that hold a surrogate escape at all (<see cref="MayHoldSurrogateEscape"/>) pay for the copy.
     /// </summary>
-    private static bool HasValidText(JsonElement element, ReadOnlySpan<byte> raw)
+    private static bool CopiesCleanly(JsonElement element)
     {
-        if (!MayHoldSurrogateEscape(raw) && Utf8.IsValid(raw))
-        {
-            return true;
-        }
-
         var scratch = _scratch ??= new ArrayBufferWriter<byte>(4096);
         scratch.ResetWrittenCount();
         try

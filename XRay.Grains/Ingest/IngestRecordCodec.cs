@@ -40,8 +40,10 @@ public sealed class IngestRecordCodec(Serializer<IngestEvent> serializer)
 
     /// <summary>
     /// Reads a record: a compact record is decoded; JSON is parsed and checked as an event of any type, data
-    /// events included. On failure <paramref name="error"/> says why and nothing is thrown: a record that cannot
-    /// be read is corrupt or foreign, and skipping it must not stop a consumer.
+    /// events included. When the bytes are corrupt or foreign, <paramref name="error"/> says why and nothing is
+    /// thrown: skipping such a record must not stop a consumer. A failure that says this process cannot decode any
+    /// record (a codec or type missing from its serializer configuration) is thrown, so that the consumer retries
+    /// the batch instead of skipping, and committing past, every record.
     /// </summary>
     public bool TryDecode(ReadOnlyMemory<byte> record, out IngestEvent? value, out string error)
     {
@@ -58,10 +60,15 @@ public sealed class IngestRecordCodec(Serializer<IngestEvent> serializer)
             using var document = JsonDocument.Parse(record);
             return IngestEventParser.TryParse(document.RootElement, null, allowData: true, int.MaxValue, out value, out error);
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (SerializerException ex) when (ex is not (CodecNotFoundException or IllegalTypeException))
         {
-            // Orleans' codecs throw several types on a truncated or foreign buffer; JSON throws JsonException and,
-            // for text no writer can render, InvalidOperationException or ArgumentException.
+            value = null;
+            error = ex.Message;
+            return false;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or FormatException or OverflowException or EndOfStreamException or IndexOutOfRangeException)
+        {
+            // A truncated buffer makes Orleans' reader throw IndexOutOfRangeException or InvalidOperationException.
             value = null;
             error = ex.Message;
             return false;

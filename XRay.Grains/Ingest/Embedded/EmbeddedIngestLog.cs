@@ -57,6 +57,8 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
     /// <inheritdoc />
     public int PartitionCount => _partitions.Length;
 
+    public int MaxRecordBytes => _options.MaxRecordBytes;
+
     internal IReadOnlyList<LogPartition> Partitions => _partitions;
 
     internal ILogger Logger { get; }

@@ -40,11 +40,22 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
     /// <inheritdoc />
     public string Topic => _options.Topic;
 
+    /// <summary>
+    /// The producer's <c>message.max.bytes</c> (librdkafka's default 1,000,000 unless configured), less room for the
+    /// record batch's own framing. The broker's and topic's limits must be at least as large.
+    /// </summary>
+    public int MaxRecordBytes => MessageMaxBytes(_options) - 1024;
+
     /// <inheritdoc />
     /// <remarks>The configured count until the topic's metadata was read (by the offset queries), then the topic's.</remarks>
     public int PartitionCount => Volatile.Read(ref _partitionCount);
 
     internal TimeSpan OperationTimeout => _options.OperationTimeout;
+
+    private static int MessageMaxBytes(KafkaIngestLogOptions options) =>
+        options.Producer.TryGetValue("message.max.bytes", out var configured) && int.TryParse(configured, System.Globalization.CultureInfo.InvariantCulture, out var bytes) && bytes > 4096
+            ? bytes
+            : 1_000_000;
 
     internal ILogger Logger => _logger;
 

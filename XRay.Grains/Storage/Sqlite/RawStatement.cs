@@ -36,7 +36,8 @@ internal sealed class RawStatement : IDisposable
     {
         if (value.IsEmpty)
         {
-            // An empty span has no address, and SQLite binds a null pointer as NULL; the UTF-16 call binds ''.
+            // An empty span may pin to a null pointer, which SQLite binds as NULL; the store contract tests that this
+            // call binds '' (SQLitePCLRaw substitutes a valid pointer there), so empty text keeps taking it.
             return Check(raw.sqlite3_bind_text16(_statement, index, value));
         }
 

@@ -119,4 +119,62 @@ public sealed class IngestRecordCodecTests
 
         Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out _, out var error), error);
     }
+
+    /// <summary>
+    /// The step of <see cref="StepText"/> as the first version with compact records wrote it: every later version must
+    /// still read it (a log outlives the process that wrote it). Never regenerate it; add a fixture for a new format.
+    /// </summary>
+    private const string StepRecordWrittenByThisVersion =
+        "0120E8404930313933613162322D303030302D376535662D386139622D306331643265336634613032090305417B36373531" +
+        "61306630633262316533643466356136623763382D30313933613162322D633364342D376535662D386139622D3063316432" +
+        "653366346135624131363735316130663063326231653364346635613662376338012074028618D1410D66696C7465724107" +
+        "6C6C6D414930313933613162322D303030302D376535662D386139622D306331643265336634613033010D012074028618D1" +
+        "012062058618D1C101C101C10141EA057B22737465704964223A2230313933613162322D303030302D376535662D38613962" +
+        "2D306331643265336634613033222C22737465704E756D626572223A332C226E616D65223A2266696C746572222C226B696E" +
+        "64223A226C6C6D222C22737461747573223A226F6B222C22737461727465644174223A22323032362D31322D30315431303A" +
+        "30303A30315A222C22656E6465644174223A22323032362D31322D30315431303A30303A30322E355A222C22647572617469" +
+        "6F6E4D73223A313530302C22696E707574223A7B2271223A22785C2279227D2C226F7574707574223A5B312C7B2261223A6E" +
+        "756C6C7D5D2C2263616E64696461746573223A5B7B226964223A317D5D2C2266696C74657273223A7B226D696E223A302E35" +
+        "7D2C22726561736F6E696E67223A226265636175736520F09F9880222C226D65746164617461223A7B7D2C22646174614964" +
+        "73223A5B2230313933613162322D303030302D376535662D386139622D306331643265336634613034225D7DC101C1010101" +
+        "C101E0";
+
+    [Fact]
+    public void A_compact_record_written_by_this_version_still_reads()
+    {
+        using var document = JsonDocument.Parse(StepText);
+        Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out _));
+
+        Assert.True(Codec.TryDecode(Convert.FromHexString(StepRecordWrittenByThisVersion), out var decoded, out var error), error);
+        Assert.Equal(accepted, decoded);
+    }
+
+    [Fact]
+    public void An_event_with_bytes_that_are_not_UTF_8_is_not_accepted()
+    {
+        var json = Encoding.UTF8.GetBytes($$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a07","type":"success","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:04Z","output":{"x":"ab"}}""");
+        var at = Array.IndexOf(json, (byte)'a', json.Length - 10);
+        json[at] = 0xC3; // a lead byte followed by 'b': ill-formed UTF-8
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            Assert.False(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out var error));
+            Assert.Null(accepted);
+            Assert.Equal("The event holds bytes that are not valid UTF-8.", error);
+        }
+        catch (JsonException)
+        {
+            // The JSON reader refused it first: the gateway answers 400 for such a body, which is as good.
+        }
+    }
+
+    [Fact]
+    public void A_lone_surrogate_escape_in_a_property_name_is_not_accepted()
+    {
+        var json = $$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a07","type":"success","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:04Z","output":{"\ud800":1}}""";
+        using var document = JsonDocument.Parse(json);
+
+        Assert.False(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out _, out var error));
+        Assert.Contains("surrogate", error, StringComparison.Ordinal);
+    }
 }

@@ -49,6 +49,8 @@ public sealed class KafkaIngestLogTests : IngestLogContractTests
 
         public int PartitionCount => inner.PartitionCount;
 
+        public int MaxRecordBytes => inner.MaxRecordBytes;
+
         public ValueTask AppendAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken = default)
             => inner.AppendAsync(records, cancellationToken);
 
