@@ -2,6 +2,10 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
+using Orleans.Serialization.Buffers;
+using Orleans.Serialization.Codecs;
+using Orleans.Serialization.Session;
+using Orleans.Serialization.WireProtocol;
 using XRay.Grains.Ingest;
 
 namespace XRay.Grains.Tests.Ingest;
@@ -176,5 +180,25 @@ public sealed class IngestRecordCodecTests
 
         Assert.False(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out _, out var error));
         Assert.Contains("surrogate", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_process_that_cannot_decode_records_at_all_throws_instead_of_skipping_them()
+    {
+        // Skipping would let the consumer commit past every record; throwing makes it retry the batch.
+        var services = new ServiceCollection().AddSerializer().BuildServiceProvider();
+        var broken = new IngestRecordCodec(new Serializer<IngestEvent>(new MissingCodec(), services.GetRequiredService<SerializerSessionPool>()));
+        using var document = JsonDocument.Parse(StepText);
+        Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out _));
+
+        Assert.Throws<CodecNotFoundException>(() => broken.TryDecode(Codec.Encode(accepted!), out _, out _));
+    }
+
+    private sealed class MissingCodec : IFieldCodec<IngestEvent>
+    {
+        public void WriteField<TBufferWriter>(ref Writer<TBufferWriter> writer, uint fieldIdDelta, Type? expectedType, IngestEvent? value)
+            where TBufferWriter : System.Buffers.IBufferWriter<byte> => throw new CodecNotFoundException("No codec for IngestEvent.");
+
+        public IngestEvent ReadValue<TInput>(ref Reader<TInput> reader, Field field) => throw new CodecNotFoundException("No codec for IngestEvent.");
     }
 }
