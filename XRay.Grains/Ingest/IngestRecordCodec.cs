@@ -53,7 +53,12 @@ public sealed class IngestRecordCodec(Serializer<IngestEvent> serializer)
             if (record.Length > 0 && record.Span[0] == CompactMarker)
             {
                 value = serializer.Deserialize(record[1..]);
-                error = value is null ? "The compact record holds no event." : string.Empty;
+                error = Incomplete(value) ?? string.Empty;
+                if (error.Length > 0)
+                {
+                    value = null;
+                }
+
                 return value is not null;
             }
 
@@ -74,4 +79,19 @@ public sealed class IngestRecordCodec(Serializer<IngestEvent> serializer)
             return false;
         }
     }
+
+    /// <summary>
+    /// What a decoded record lacks that every checked event has. The frames' checksums keep torn or flipped bytes out,
+    /// so this only catches a foreign producer or a bug; either would otherwise fail in a grain on every retry.
+    /// </summary>
+    private static string? Incomplete(IngestEvent? e) => e switch
+    {
+        null => "The compact record holds no event.",
+        { EventId: null or "" } or { TraceId: null or "" } or { ProjectId: null or "" } => "The compact record lacks its event, trace or project id.",
+        { Type: < IngestEventType.Trace or > IngestEventType.Data } => $"The compact record has an unknown event type {(int)e.Type}.",
+        { Type: IngestEventType.Step or IngestEventType.Error, StepId: null or "" } or { Type: IngestEventType.Step or IngestEventType.Error, Name: null } or { Type: IngestEventType.Step or IngestEventType.Error, Document: null }
+            => "The compact record of a step lacks its step id, name or document.",
+        { Type: IngestEventType.Data, DataId: null or "" } or { Type: IngestEventType.Data, ContentType: null } => "The compact record of a data event lacks its data id or content type.",
+        _ => null,
+    };
 }

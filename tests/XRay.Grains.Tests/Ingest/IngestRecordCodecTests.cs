@@ -201,4 +201,30 @@ public sealed class IngestRecordCodecTests
 
         public IngestEvent ReadValue<TInput>(ref Reader<TInput> reader, Field field) => throw new CodecNotFoundException("No codec for IngestEvent.");
     }
+
+    public static TheoryData<string> IncompleteEvents() => ["no event id", "no trace id", "unknown type", "step without document", "data without content type"];
+
+    [Theory]
+    [MemberData(nameof(IncompleteEvents))]
+    public void A_compact_record_that_decodes_to_an_incomplete_event_is_refused_with_a_reason(string what)
+    {
+        var step = new IngestEvent
+        {
+            EventId = "0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a02", Type = IngestEventType.Step, TraceId = TraceId, ProjectId = Project, Timestamp = 1,
+            StepId = "0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a03", StepNumber = 1, Name = "s", Document = "{}",
+        };
+        var incomplete = what switch
+        {
+            "no event id" => step with { EventId = null! },
+            "no trace id" => step with { TraceId = "" },
+            "unknown type" => step with { Type = (IngestEventType)17 },
+            "step without document" => step with { Document = null },
+            _ => step with { Type = IngestEventType.Data, DataId = "0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a04" },
+        };
+        Assert.True(Codec.TryDecode(Codec.Encode(step), out _, out var error), error);
+
+        Assert.False(Codec.TryDecode(Codec.Encode(incomplete), out var decoded, out error));
+        Assert.Null(decoded);
+        Assert.StartsWith("The compact record", error, StringComparison.Ordinal);
+    }
 }
