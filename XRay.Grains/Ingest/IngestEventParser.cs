@@ -209,7 +209,7 @@ public static class IngestEventParser
             return "reasoning must be a string.";
         }
 
-        if (e.Metadata.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Object))
+        if (!IsObjectOrAbsent(e.Metadata))
         {
             return "metadata must be a JSON object.";
         }
@@ -318,8 +318,12 @@ public static class IngestEventParser
     private static bool TryObject(JsonElement property, out string? raw)
     {
         raw = property.ValueKind == JsonValueKind.Object ? property.GetRawText() : null;
-        return property.ValueKind is JsonValueKind.Object or JsonValueKind.Undefined or JsonValueKind.Null;
+        return IsObjectOrAbsent(property);
     }
+
+    /// <summary>What <see cref="TryObject"/> accepts, without taking the object's text (a step's metadata is in its document).</summary>
+    private static bool IsObjectOrAbsent(JsonElement property) =>
+        property.ValueKind is JsonValueKind.Object or JsonValueKind.Undefined or JsonValueKind.Null;
 
     /// <summary>An optional timestamp: absent or null gives null; a malformed one fails.</summary>
     private static bool TryTime(JsonElement property, out long? unixMs)

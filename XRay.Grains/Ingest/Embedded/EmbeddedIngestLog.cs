@@ -57,6 +57,7 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
     /// <inheritdoc />
     public int PartitionCount => _partitions.Length;
 
+    /// <inheritdoc />
     public int MaxRecordBytes => _options.MaxRecordBytes;
 
     internal IReadOnlyList<LogPartition> Partitions => _partitions;

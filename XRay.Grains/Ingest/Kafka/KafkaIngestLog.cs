@@ -30,6 +30,7 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
         _options = options.Value;
         _logger = logger;
         _partitionCount = _options.Partitions;
+        MaxRecordBytes = MessageMaxBytes(_options) - 1024;
         _admin = KafkaClients.CreateAdmin(_options, logger);
         _producer = KafkaClients.CreateProducer(_options, logger);
 
@@ -44,7 +45,7 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
     /// The producer's <c>message.max.bytes</c> (librdkafka's default 1,000,000 unless configured), less room for the
     /// record batch's own framing. The broker's and topic's limits must be at least as large.
     /// </summary>
-    public int MaxRecordBytes => MessageMaxBytes(_options) - 1024;
+    public int MaxRecordBytes { get; }
 
     /// <inheritdoc />
     /// <remarks>The configured count until the topic's metadata was read (by the offset queries), then the topic's.</remarks>
