@@ -1,28 +1,11 @@
 using System.Text.Json;
 using XRay.Grains.Ingest;
+using static XRay.Grains.Tests.Ingest.SampleEvents;
 
 namespace XRay.Grains.Tests.Ingest;
 
 public sealed class IngestEventParserTests
 {
-    private const string Project = "6751a0f0c2b1e3d4f5a6b7c8";
-    private const string TraceId = Project + "-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
-
-    private static IngestEvent Accept(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out var error), error);
-        return accepted!;
-    }
-
-    private static string Refuse(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        Assert.False(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out var error));
-        Assert.Null(accepted);
-        return error;
-    }
-
     [Fact]
     public void A_property_name_written_with_escapes_is_the_same_property()
     {

@@ -7,13 +7,12 @@ using Orleans.Serialization.Codecs;
 using Orleans.Serialization.Session;
 using Orleans.Serialization.WireProtocol;
 using XRay.Grains.Ingest;
+using static XRay.Grains.Tests.Ingest.SampleEvents;
 
 namespace XRay.Grains.Tests.Ingest;
 
 public sealed class IngestRecordCodecTests
 {
-    private const string Project = "6751a0f0c2b1e3d4f5a6b7c8";
-    private const string TraceId = Project + "-0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 
     private static readonly IngestRecordCodec Codec = new(new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer<IngestEvent>>());
 
@@ -34,13 +33,12 @@ public sealed class IngestRecordCodecTests
     [MemberData(nameof(Events))]
     public void A_compact_record_decodes_to_what_the_gateway_accepted_and_to_what_its_JSON_parses_to(string json)
     {
-        using var document = JsonDocument.Parse(json);
-        Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out var error), error);
+        var accepted = Accept(json);
 
-        var record = Codec.Encode(accepted!);
+        var record = Codec.Encode(accepted);
 
         Assert.Equal(IngestRecordCodec.CompactMarker, record[0]);
-        Assert.True(Codec.TryDecode(record, out var decoded, out error), error);
+        Assert.True(Codec.TryDecode(record, out var decoded, out var error), error);
         Assert.Equal(accepted, decoded);
 
         // A record an earlier version wrote (the event's JSON) still reads, to the same event.
@@ -51,10 +49,7 @@ public sealed class IngestRecordCodecTests
     [Fact]
     public void A_step_record_carries_its_rendered_document()
     {
-        using var document = JsonDocument.Parse(StepText);
-        Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out _));
-
-        Assert.True(Codec.TryDecode(Codec.Encode(accepted!), out var decoded, out _));
+        Assert.True(Codec.TryDecode(Codec.Encode(Accept(StepText)), out var decoded, out _));
 
         using var step = JsonDocument.Parse(decoded!.Document!);
         Assert.Equal("0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a03", step.RootElement.GetProperty("stepId").GetString());
@@ -68,9 +63,7 @@ public sealed class IngestRecordCodecTests
     [InlineData(10)]
     public void A_truncated_compact_record_is_refused_with_a_reason_not_thrown(int keep)
     {
-        using var document = JsonDocument.Parse(StepText);
-        Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out _));
-        var record = Codec.Encode(accepted!);
+        var record = Codec.Encode(Accept(StepText));
 
         Assert.False(Codec.TryDecode(record.AsMemory(0, keep), out var decoded, out var error));
         Assert.Null(decoded);
@@ -108,20 +101,14 @@ public sealed class IngestRecordCodecTests
     public void An_event_with_a_lone_surrogate_escape_is_not_accepted(string text)
     {
         var json = $$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a07","type":"success","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:04Z","output":{"x":"{{{text}}}"}}""";
-        using var document = JsonDocument.Parse(json);
-
-        Assert.False(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out var error));
-        Assert.Null(accepted);
-        Assert.Contains("surrogate", error, StringComparison.Ordinal);
+        Assert.Contains("surrogate", Refuse(json), StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_valid_surrogate_pair_escape_is_accepted()
     {
         var json = $$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a07","type":"success","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:04Z","output":{"x":"\ud83d\ude00"}}""";
-        using var document = JsonDocument.Parse(json);
-
-        Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out _, out var error), error);
+        Accept(json);
     }
 
     /// <summary>
@@ -146,8 +133,7 @@ public sealed class IngestRecordCodecTests
     [Fact]
     public void A_compact_record_written_by_this_version_still_reads()
     {
-        using var document = JsonDocument.Parse(StepText);
-        Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out _));
+        var accepted = Accept(StepText);
 
         Assert.True(Codec.TryDecode(Convert.FromHexString(StepRecordWrittenByThisVersion), out var decoded, out var error), error);
         Assert.Equal(accepted, decoded);
@@ -176,10 +162,7 @@ public sealed class IngestRecordCodecTests
     public void A_lone_surrogate_escape_in_a_property_name_is_not_accepted()
     {
         var json = $$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a07","type":"success","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:04Z","output":{"\ud800":1}}""";
-        using var document = JsonDocument.Parse(json);
-
-        Assert.False(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out _, out var error));
-        Assert.Contains("surrogate", error, StringComparison.Ordinal);
+        Assert.Contains("surrogate", Refuse(json), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -188,10 +171,9 @@ public sealed class IngestRecordCodecTests
         // Skipping would let the consumer commit past every record; throwing makes it retry the batch.
         var services = new ServiceCollection().AddSerializer().BuildServiceProvider();
         var broken = new IngestRecordCodec(new Serializer<IngestEvent>(new MissingCodec(), services.GetRequiredService<SerializerSessionPool>()));
-        using var document = JsonDocument.Parse(StepText);
-        Assert.True(IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out var accepted, out _));
+        var record = Codec.Encode(Accept(StepText));
 
-        Assert.Throws<CodecNotFoundException>(() => broken.TryDecode(Codec.Encode(accepted!), out _, out _));
+        Assert.Throws<CodecNotFoundException>(() => broken.TryDecode(record, out _, out _));
     }
 
     private sealed class MissingCodec : IFieldCodec<IngestEvent>
