@@ -58,22 +58,28 @@ public sealed class SqliteDatabase : IDisposable
         OpenInitializedAsync(_dedicatedConnectionString, cancellationToken);
 
     /// <summary>
-    /// Syncs the write-ahead log, then the database file, to disk (fsync). Used by writers that commit with
-    /// <c>synchronous=NORMAL</c> and make their commits durable in groups; see <see cref="SqliteTraceStore.FlushAsync"/>.
+    /// Syncs the write-ahead log to disk (fsync). Used by writers that commit with <c>synchronous=NORMAL</c> and make
+    /// their commits durable in groups; see <see cref="SqliteTraceStore.FlushAsync"/>.
     /// </summary>
+    /// <remarks>
+    /// The log is all that needs it: under <c>NORMAL</c> SQLite syncs the database file at the end of every checkpoint,
+    /// before it reuses the log, so a commit is always in a synced database file or in the log.
+    /// The database file must not be opened here at all. Closing any descriptor of a file drops every POSIX lock the
+    /// process holds on it, SQLite's shared lock included; without that lock, the next process that closes its own
+    /// connection to the file (the <c>sqlite3</c> shell, a backup script) believes it is the last user, checkpoints,
+    /// and deletes the write-ahead log and its index under the running server, whose later commits then go to a
+    /// deleted file. SQLite takes no POSIX locks on the log itself, so opening and closing it here is harmless.
+    /// </remarks>
     public void SyncFiles()
     {
-        foreach (var path in (ReadOnlySpan<string>)[DatabasePath + "-wal", DatabasePath])
+        try
         {
-            try
-            {
-                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-                RandomAccess.FlushToDisk(handle);
-            }
-            catch (FileNotFoundException)
-            {
-                // Nothing written yet, or no log: the last connection checkpointed it into the database file and removed it.
-            }
+            using var handle = File.OpenHandle(DatabasePath + "-wal", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            RandomAccess.FlushToDisk(handle);
+        }
+        catch (FileNotFoundException)
+        {
+            // Nothing written yet, or no log: the last connection checkpointed it into the database file (synced) and removed it.
         }
     }
 

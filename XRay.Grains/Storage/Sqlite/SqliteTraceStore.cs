@@ -67,8 +67,8 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore, IAs
     /// <inheritdoc />
     /// <remarks>
     /// A committed transaction is in the write-ahead log (or, after a checkpoint, in the database file, which SQLite
-    /// syncs before it reuses the log). Syncing both files makes every transaction committed before this call
-    /// durable. The sync runs beside the writer: it never holds up the next transaction.
+    /// syncs before it reuses the log). Syncing the log makes every transaction committed before this call durable
+    /// (<see cref="SqliteDatabase.SyncFiles"/>). The sync runs beside the writer: it never holds up the next transaction.
     /// After a failed sync the page cache no longer says what is on disk, and a second fsync can succeed without the
     /// lost pages ever being written: the store then refuses every later flush until restart (as the ingest log does),
     /// so the consumer never commits offsets past data that may be lost. After the restart the log redelivers it.
