@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using XRay.Gateway.Auth;
 using XRay.Gateway.Hosting;
+using XRay.Gateway.Json;
 using XRay.Gateway.Options;
 using XRay.Gateway.Traces;
 using XRay.Grains.Ingest;
@@ -130,9 +131,11 @@ public static partial class IngestApi
         };
     }
 
+    /// <summary>The event's id for its rejection, when it has a readable one of sensible length.</summary>
     private static string? EventIdOf(JsonElement element) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty("eventId", out var id) && id.ValueKind == JsonValueKind.String
-            ? id.GetString() is { Length: <= 64 } s ? s : null
+            && JsonStrings.TryRead(id, out var text) && text is { Length: <= 64 }
+            ? text
             : null;
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Appending {Count} events to the ingest log failed")]

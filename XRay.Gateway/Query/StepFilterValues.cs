@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using XRay.Gateway.Json;
 using XRay.Gateway.Problems;
 using XRay.Grains.Storage;
 
@@ -50,18 +51,24 @@ internal static class StepFilterValues
             return Fail(validation, name.Replace(".value", ".op", StringComparison.Ordinal), $"'{op.ToString().ToLowerInvariant()}' applies only to numbers, times and paths ({name}).");
         }
 
+        string? text = null;
+        if (value?.ValueKind == JsonValueKind.String && !JsonStrings.TryRead(value.Value, out text))
+        {
+            return Fail(validation, name, $"'{name}' is not valid text (invalid UTF-8 or a lone surrogate escape).");
+        }
+
         return (kind, value?.ValueKind) switch
         {
-            (_, JsonValueKind.String) when value!.Value.GetString()!.Length > StepQueryParser.MaxStringValueLength =>
+            (_, JsonValueKind.String) when text!.Length > StepQueryParser.MaxStringValueLength =>
                 Fail(validation, name, $"'{name}' must be at most {StepQueryParser.MaxStringValueLength} characters."),
-            (Kind.Text, JsonValueKind.String) => value!.Value.GetString(),
-            (Kind.Status, JsonValueKind.String) when value!.Value.GetString() is "ok" or "error" => value.Value.GetString(),
+            (Kind.Text, JsonValueKind.String) => text,
+            (Kind.Status, JsonValueKind.String) when text is "ok" or "error" => text,
             (Kind.Status, _) => Fail(validation, name, $"'{name}' must be \"ok\" or \"error\"."),
             (Kind.Number, JsonValueKind.Number) => Number(value!.Value, name, validation),
-            (Kind.Time, JsonValueKind.String) when DateTimeOffset.TryParse(value!.Value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) =>
+            (Kind.Time, JsonValueKind.String) when DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) =>
                 time.ToUnixTimeMilliseconds(),
             (Kind.Time, _) => Fail(validation, name, $"'{name}' must be an RFC 3339 date-time."),
-            (Kind.Any, JsonValueKind.String) => value!.Value.GetString(),
+            (Kind.Any, JsonValueKind.String) => text,
             (Kind.Any, JsonValueKind.Number) when op != StepFilterOp.Contains => Number(value!.Value, name, validation),
             (Kind.Any, JsonValueKind.True or JsonValueKind.False) when !ordering && op != StepFilterOp.Contains => value!.Value.GetBoolean(),
             (Kind.Any, _) when op == StepFilterOp.Contains => Fail(validation, name, $"'{name}' must be a string for 'contains'."),

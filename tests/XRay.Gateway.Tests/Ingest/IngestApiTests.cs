@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -146,6 +147,29 @@ public sealed class IngestApiTests(GatewayFixture fixture)
         // The consumer is still alive: the good step is applied and later batches too.
         await IngestAsync(project, trace.Step(3));
         Assert.Equal(2, (await GetTraceAsync(project, trace.TraceId)).GetProperty("steps").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Invalid_UTF8_in_an_event_id_is_a_rejection_not_a_server_error()
+    {
+        var project = await NewProjectAsync();
+        var trace = new TraceEvents(project.ProjectId);
+        var good = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(trace.Step(1), XRayApi.Json));
+        // The reader checks a string's UTF-8 only when it is read: the id of the rejected event is read last of all.
+        byte[] body = [.. "{\"events\":[{\"eventId\":\"01a2"u8, 0xF4, 0x90, 0x80, 0x80, .. "\",\"type\":\"success\",\"traceId\":\""u8,
+            .. Encoding.UTF8.GetBytes(trace.TraceId), .. "\",\"timestamp\":\"2026-11-25T10:00:00Z\"},"u8, .. good, .. "]}"u8];
+        using var request = XRayApi.WithKey(HttpMethod.Post, "api/v1/ingest", project.ApiKey);
+        request.Content = new ByteArrayContent(body);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await _client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, text);
+        var result = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(1, result.GetProperty("accepted").GetInt32());
+        var rejected = Assert.Single(result.GetProperty("rejected").EnumerateArray());
+        Assert.Equal(0, rejected.GetProperty("index").GetInt32());
+        Assert.Contains("UTF-8", rejected.GetProperty("reason").GetString());
+        Assert.Single((await GetTraceAsync(project, trace.TraceId)).GetProperty("steps").EnumerateArray());
     }
 
     public static TheoryData<string, string> BadBatches => new()

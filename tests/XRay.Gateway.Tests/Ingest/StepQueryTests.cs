@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using XRay.Testing;
 
@@ -136,6 +137,27 @@ public sealed class StepQueryTests(GatewayFixture fixture)
         await ExpectProblemAsync(project, new { filters = new object?[] { null } }, "filters[0]");
         await ExpectProblemAsync(project, new { filters = "name eq x" }, string.Empty); // not an array: the body does not bind
         await ExpectProblemAsync(project, new { filters = new[] { new { field = "output.kept", op = "eq", value = new { nested = 1 } } } }, "filters[0].value");
+    }
+
+    [Theory]
+    [InlineData("name")]
+    [InlineData("output.kept")]
+    [InlineData("startedAt")]
+    public async Task A_filter_value_that_is_not_valid_text_gets_a_problem(string field)
+    {
+        var project = await _client.CreateProjectWithKeyAsync(await _client.RegisterAndLoginAsync());
+        foreach (var value in new[] { "\"\\ud800\""u8.ToArray(), [(byte)'"', 0xF4, 0x90, 0x80, 0x80, (byte)'"'] })
+        {
+            // A lone surrogate escape and invalid UTF-8: the body binds (the value stays raw JSON) and fails only when read.
+            byte[] body = [.. Encoding.UTF8.GetBytes($"{{\"filters\":[{{\"field\":\"{field}\",\"op\":\"eq\",\"value\":"), .. value, .. "}]}"u8];
+            using var request = XRayApi.Authorized(HttpMethod.Post, $"api/v1/projects/{project.ProjectId}/query", project.Owner.Token);
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var response = await _client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+            Assert.Contains("filters[0].value", text, StringComparison.Ordinal);
+        }
     }
 
     private async Task ExpectProblemAsync(TestProject project, object body, string mentioned)

@@ -1,0 +1,26 @@
+using System.Text.Json;
+
+namespace XRay.Gateway.Json;
+
+/// <summary>Reading request strings that were parsed but never checked.</summary>
+internal static class JsonStrings
+{
+    /// <summary>
+    /// Reads a JSON string, or false when it is not valid text: invalid UTF-8 or a lone surrogate escape
+    /// (<c>"\ud800"</c>). The parser and the model binder leave string contents unchecked until they are read, and
+    /// <see cref="JsonElement.GetString"/> then throws, which would be a 500 for what is bad input.
+    /// </summary>
+    public static bool TryRead(JsonElement element, out string? value)
+    {
+        try
+        {
+            value = element.GetString();
+            return true;
+        }
+        catch (InvalidOperationException) when (element.ValueKind == JsonValueKind.String)
+        {
+            value = null;
+            return false;
+        }
+    }
+}
