@@ -21,6 +21,7 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseRateLimiter(); // after authentication (limits by key id), before authorization (bad keys are limited too)
 app.UseAuthorization();
+app.UseJsonCharsetCheck(); // after authorization: callers it refuses get 401/403 first
 
 app.MapOpenApi();
 app.MapHealthChecks("/healthz");

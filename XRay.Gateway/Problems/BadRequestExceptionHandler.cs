@@ -32,12 +32,23 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
         }
 
         httpContext.Response.StatusCode = status;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        var problem = new ProblemDetailsContext
         {
             HttpContext = httpContext,
             Exception = exception,
             ProblemDetails = { Status = status, Title = title, Detail = detail },
-        }).ConfigureAwait(false);
+        };
+        if (await problems.TryWriteAsync(problem).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        // No problem writer takes it when the client's Accept header excludes JSON. Answer the problem as JSON anyway, as
+        // the endpoints' own problems fall back to: declining would leave bad input an unhandled exception, logged as a
+        // server fault and answered with an empty body.
+        ProblemDefaults.Customize(problem);
+        await TypedResults.Problem(problem.ProblemDetails).ExecuteAsync(httpContext).ConfigureAwait(false);
+        return true;
     }
 
     private static string Describe(JsonException json) =>

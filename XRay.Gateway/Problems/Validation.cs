@@ -40,5 +40,7 @@ public sealed class Validation
         return this;
     }
 
-    public ValidationProblem ToProblem() => TypedResults.ValidationProblem(_errors, title: "The request is invalid.");
+    /// <summary>The problem: every message in <c>detail</c> (for a reader of the body) and per field in <c>errors</c>.</summary>
+    public ValidationProblem ToProblem() =>
+        TypedResults.ValidationProblem(_errors, detail: string.Join(" ", _errors.Values.SelectMany(m => m)), title: "The request is invalid.");
 }

@@ -77,6 +77,44 @@ public sealed class BadInputTests(GatewayFixture fixture)
         Assert.InRange((int)response.StatusCode, 400, 499);
     }
 
+    [Theory]
+    [InlineData("{\"email\":", "JSON")]
+    [InlineData("{\"email\":12}", "$.email")]
+    public async Task Malformed_json_is_a_problem_even_for_a_client_that_accepts_no_json(string body, string mentioned)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/auth/register") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Accept.ParseAdd("text/html");
+        using var response = await _client.SendAsync(request);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, mentioned, "Accept: text/html");
+    }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("")]
+    [InlineData("utf-7")]
+    [InlineData("\"latin-9\"")]
+    public async Task A_json_body_in_an_unknown_charset_is_an_unsupported_media_type(string charset)
+    {
+        var user = await _client.RegisterAndLoginAsync();
+        using var request = XRayApi.Authorized(HttpMethod.Post, "api/v1/projects", user.Token);
+        request.Content = new StringContent("{\"name\":\"charset\"}");
+        request.Content.Headers.Remove("Content-Type");
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", $"application/json; charset={charset}");
+        using var response = await _client.SendAsync(request);
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, $"charset '{charset.Trim('"')}'", $"charset={charset}");
+    }
+
+    [Fact]
+    public async Task A_quoted_charset_is_read_like_an_unquoted_one()
+    {
+        // RFC 9110 allows a parameter value as a quoted string; "utf-8" in quotes is still UTF-8.
+        using var content = new StringContent("{\"email\":\"not-an-email\",\"password\":\"plenty-long passphrase 42\"}");
+        content.Headers.Remove("Content-Type");
+        content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=\"UTF-8\"");
+        using var response = await _client.PostAsync("api/v1/auth/register", content);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "'email' is not a valid email address", "quoted charset");
+    }
+
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string mentioned, string because)
     {
         var text = await response.Content.ReadAsStringAsync();

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using XRay.Testing;
+using static XRay.Gateway.Tests.JsonMutations;
 
 namespace XRay.Gateway.Tests.Ingest;
 
@@ -18,14 +19,8 @@ namespace XRay.Gateway.Tests.Ingest;
 [Collection(GatewayCollection.Name)]
 public sealed class IngestFuzzTests(GatewayFixture fixture)
 {
-    private static readonly int Cases = int.TryParse(Environment.GetEnvironmentVariable("XRAY_FUZZ_CASES"), out var cases) ? cases : 400;
-    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("XRAY_FUZZ_SEED"), out var seed) ? seed : 20261201;
-    private static readonly JsonNode?[] OddValues =
-    [
-        null, true, 0, -1, 1.5, 1e308, JsonNode.Parse("123456789012345678901234567890"), "", " ", "\u0000", "null",
-        "2026-13-45T99:99:99Z", "\ud800 lone", "01990000-0000-7000-8000-000000000000", new string('x', 300), "😀 ünïcödé", new JsonArray(),
-        new JsonObject(), new JsonArray(1, "two", null), JsonNode.Parse("{\"a\":{\"b\":[1,{\"c\":null}]}}"),
-    ];
+    private static readonly int Cases = JsonMutations.Cases(400);
+    private static readonly int Seed = JsonMutations.Seed;
 
     [Fact]
     public async Task Mutated_batches_never_get_a_5xx_and_the_server_keeps_working()
@@ -103,7 +98,7 @@ public sealed class IngestFuzzTests(GatewayFixture fixture)
                 """)!.AsObject();
             for (var m = random.Next(1, 4); m > 0; m--)
             {
-                MutateAnywhere(query, random);
+                MutateAnywhere(query, random, ["unknownField", "field", "op", "value", "cursor", "limit"]);
             }
 
             var bytes = Encoding.UTF8.GetBytes(query.ToJsonString());
@@ -120,42 +115,6 @@ public sealed class IngestFuzzTests(GatewayFixture fixture)
 
         TestContext.Current.TestOutputHelper?.WriteLine(string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")));
         Assert.True(statuses.GetValueOrDefault(200) > 0 && statuses.GetValueOrDefault(400) > 0, "the mutations reached only one outcome");
-    }
-
-    /// <summary>Replaces, removes, adds or deeply nests a value somewhere in the tree.</summary>
-    private static void MutateAnywhere(JsonNode root, Random random)
-    {
-        var containers = new List<JsonNode>();
-        Collect(root, containers);
-        switch (containers[random.Next(containers.Count)])
-        {
-            case JsonObject target:
-                MutateProperty(target, random, ["unknownField", "field", "op", "value", "cursor", "limit"]);
-                break;
-            case JsonArray array when array.Count > 0:
-                array[random.Next(array.Count)] = random.Next(2) == 0 ? Odd(random) : Nested(random.Next(20, 400));
-                break;
-        }
-
-        static void Collect(JsonNode? node, List<JsonNode> into)
-        {
-            if (node is JsonObject o)
-            {
-                into.Add(o);
-                foreach (var (_, child) in o)
-                {
-                    Collect(child, into);
-                }
-            }
-            else if (node is JsonArray a)
-            {
-                into.Add(a);
-                foreach (var child in a)
-                {
-                    Collect(child, into);
-                }
-            }
-        }
     }
 
     private static JsonObject ValidBatch(TestProject project)
@@ -199,69 +158,4 @@ public sealed class IngestFuzzTests(GatewayFixture fixture)
                 break;
         }
     }
-
-    /// <summary>Removes a property, adds one named from <paramref name="names"/>, or gives one an odd or deeply nested value.</summary>
-    private static void MutateProperty(JsonObject target, Random random, string[] names)
-    {
-        if (target.Count == 0)
-        {
-            return;
-        }
-
-        var name = target.ElementAt(random.Next(target.Count)).Key;
-        switch (random.Next(5))
-        {
-            case 0:
-                target.Remove(name);
-                break;
-            case 1:
-                target[Pick(random, names)] = Odd(random);
-                break;
-            case 2:
-                target[name] = Nested(random.Next(20, 400));
-                break;
-            default:
-                target[name] = Odd(random);
-                break;
-        }
-    }
-
-    private static byte[] MutateBytes(byte[] bytes, Random random)
-    {
-        var list = bytes.ToList();
-        switch (random.Next(4))
-        {
-            case 0:
-                list[random.Next(list.Count)] = (byte)random.Next(256);
-                break;
-            case 1:
-                return bytes[..random.Next(bytes.Length)]; // cut short
-            case 2:
-                list.InsertRange(random.Next(list.Count), Pick<byte[]>(random, [[0xFF], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x00]]));
-                break;
-            default:
-                var start = random.Next(list.Count);
-                list.InsertRange(start, list.GetRange(start, Math.Min(40, list.Count - start)));
-                break;
-        }
-
-        return [.. list];
-    }
-
-    private static JsonNode? Odd(Random random) => OddValues[random.Next(OddValues.Length)]?.DeepClone();
-
-    private static JsonNode Nested(int depth)
-    {
-        JsonNode node = 1;
-        for (var i = 0; i < depth; i++)
-        {
-            node = i % 2 == 0 ? new JsonArray(node) : new JsonObject { ["n"] = node };
-        }
-
-        return node;
-    }
-
-    private static T Pick<T>(Random random, T[] choices) => choices[random.Next(choices.Length)];
-
-    private static string Shorten(string text) => text.Length <= 600 ? text : text[..600] + "…";
 }
