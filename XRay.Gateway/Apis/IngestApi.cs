@@ -112,12 +112,17 @@ public static partial class IngestApi
             return "The body must be a JSON object {\"events\": [...]}.";
         }
 
-        if (root.TryGetProperty("schemaVersion", out var version) && !(version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v) && v == 1))
+        if (!JsonStrings.TryGetProperty(root, "schemaVersion", out var version) || !JsonStrings.TryGetProperty(root, "events", out var events))
+        {
+            return "A property name of the body is not valid text (a lone surrogate escape).";
+        }
+
+        if (version.ValueKind != JsonValueKind.Undefined && !(version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v) && v == 1))
         {
             return "schemaVersion must be 1.";
         }
 
-        if (!root.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Array)
+        if (events.ValueKind != JsonValueKind.Array)
         {
             return "events must be an array of events.";
         }
@@ -133,7 +138,7 @@ public static partial class IngestApi
 
     /// <summary>The event's id for its rejection, when it has a readable one of sensible length.</summary>
     private static string? EventIdOf(JsonElement element) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty("eventId", out var id) && id.ValueKind == JsonValueKind.String
+        element.ValueKind == JsonValueKind.Object && JsonStrings.TryGetProperty(element, "eventId", out var id) && id.ValueKind == JsonValueKind.String
             && JsonStrings.TryRead(id, out var text) && text is { Length: <= 64 }
             ? text
             : null;

@@ -23,4 +23,23 @@ internal static class JsonStrings
             return false;
         }
     }
+
+    /// <summary>
+    /// Looks a property up (<see cref="JsonValueKind.Undefined"/> when absent); false when the lookup cannot read
+    /// the object's names. <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/> unescapes an escaped name
+    /// to compare it and throws on a lone surrogate escape in it (<c>{"\ud800abcdefgh": 1}</c>).
+    /// </summary>
+    public static bool TryGetProperty(JsonElement element, string name, out JsonElement value)
+    {
+        try
+        {
+            element.TryGetProperty(name, out value);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default;
+            return false;
+        }
+    }
 }

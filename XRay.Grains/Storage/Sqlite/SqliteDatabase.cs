@@ -62,8 +62,9 @@ public sealed class SqliteDatabase : IDisposable
     /// their commits durable in groups; see <see cref="SqliteTraceStore.FlushAsync"/>.
     /// </summary>
     /// <remarks>
-    /// The log is all that needs it: under <c>NORMAL</c> SQLite syncs the database file at the end of every checkpoint,
-    /// before it reuses the log, so a commit is always in a synced database file or in the log.
+    /// The log is all that needs it: under <c>NORMAL</c> (or <c>FULL</c>) SQLite syncs the database file at the end of
+    /// every checkpoint that reaches the end of the log, the only kind after which it reuses the log, so a commit is
+    /// always in the log or in a synced database file.
     /// The database file must not be opened here at all. Closing any descriptor of a file drops every POSIX lock the
     /// process holds on it, SQLite's shared lock included; without that lock, the next process that closes its own
     /// connection to the file (the <c>sqlite3</c> shell, a backup script) believes it is the last user, checkpoints,

@@ -172,6 +172,32 @@ public sealed class IngestApiTests(GatewayFixture fixture)
         Assert.Single((await GetTraceAsync(project, trace.TraceId)).GetProperty("steps").EnumerateArray());
     }
 
+    [Fact]
+    public async Task A_lone_surrogate_in_a_property_name_is_a_rejection_or_a_bad_request_not_a_server_error()
+    {
+        var project = await NewProjectAsync();
+        var trace = new TraceEvents(project.ProjectId);
+        var good = JsonSerializer.Serialize(trace.Step(1), XRayApi.Json);
+        // Looking up a shorter name compares it with each escaped longer one unescaped, which fails on a lone surrogate.
+        var inEvent = await PostRawAsync(project, $"{{\"events\":[{{\"\\ud800abcdefgh\":1}},{good}]}}");
+        Assert.True(inEvent.StatusCode == HttpStatusCode.Accepted, inEvent.Text);
+        var result = JsonDocument.Parse(inEvent.Text).RootElement;
+        Assert.Equal(1, result.GetProperty("accepted").GetInt32());
+        Assert.Equal(0, Assert.Single(result.GetProperty("rejected").EnumerateArray()).GetProperty("index").GetInt32());
+
+        var inEnvelope = await PostRawAsync(project, $"{{\"\\ud800xxxxxxxxxxxxx\":0,\"events\":[{good}]}}");
+        Assert.True(inEnvelope.StatusCode == HttpStatusCode.BadRequest, inEnvelope.Text);
+        Assert.Contains("surrogate", inEnvelope.Text);
+    }
+
+    private async Task<(HttpStatusCode StatusCode, string Text)> PostRawAsync(TestProject project, string body)
+    {
+        using var request = XRayApi.WithKey(HttpMethod.Post, "api/v1/ingest", project.ApiKey);
+        request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await _client.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     public static TheoryData<string, string> BadBatches => new()
     {
         { "{\"events\": [", "JSON" },
