@@ -71,16 +71,19 @@ public sealed class SqliteDatabase : IDisposable
     /// and deletes the write-ahead log and its index under the running server, whose later commits then go to a
     /// deleted file. SQLite takes no POSIX locks on the log itself, so opening and closing it here is harmless.
     /// </remarks>
-    public void SyncFiles()
+    /// <returns>False when there is no log: nothing written yet, or the last connection checkpointed it into the database
+    /// file (synced) and removed it.</returns>
+    public bool SyncFiles()
     {
         try
         {
             using var handle = File.OpenHandle(DatabasePath + "-wal", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
             RandomAccess.FlushToDisk(handle);
+            return true;
         }
         catch (FileNotFoundException)
         {
-            // Nothing written yet, or no log: the last connection checkpointed it into the database file (synced) and removed it.
+            return false;
         }
     }
 

@@ -99,13 +99,26 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore, IAs
 
         void Sync()
         {
+            // Read before the log is looked for: an open writer connection keeps the log in place, so if it is gone the log
+            // was deleted under it, and commits since went to a deleted file.
+            var writer = Volatile.Read(ref _writes);
+            bool synced;
             try
             {
-                database.SyncFiles();
+                synced = database.SyncFiles();
             }
             catch (IOException ex)
             {
                 _flushFault ??= new IOException("Syncing the trace store failed; it takes no more flushes until restarted.", ex);
+                throw _flushFault;
+            }
+
+            if (!synced && writer is not null && ReferenceEquals(writer, Volatile.Read(ref _writes)))
+            {
+                _flushFault ??= new IOException(
+                    $"The trace store's write-ahead log '{database.DatabasePath}-wal' was deleted while the server had it open (another process closing " +
+                    "its connection to the file as its last user?); what was committed since is not durable. The store takes no more flushes until " +
+                    "restarted; the ingest log then redelivers what was not committed.");
                 throw _flushFault;
             }
         }

@@ -59,6 +59,23 @@ public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
         Assert.Equal(1, (await reader.GetTraceAsync(traceId, TestContext.Current.CancellationToken))?.StepCount);
     }
 
+    [Fact]
+    public async Task A_write_ahead_log_deleted_under_the_open_writer_fails_every_later_flush()
+    {
+        var store = CreateStore();
+        var projectId = NewObjectId();
+        await store.WriteAsync(
+            new TraceWriteBatch([], [new StepRecord(NewUuid(), NewTraceId(projectId), 1, "filter", null, "ok", 1_000, null, "{}")], []),
+            TestContext.Current.CancellationToken);
+        await store.FlushAsync(TestContext.Current.CancellationToken);
+
+        // What another process closing its connection as the "last user" did before the flush stopped dropping SQLite's lock.
+        File.Delete(_database.Database.DatabasePath + "-wal");
+        var failure = await Assert.ThrowsAsync<IOException>(() => store.FlushAsync(TestContext.Current.CancellationToken));
+        Assert.Contains("deleted", failure.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<IOException>(() => store.FlushAsync(TestContext.Current.CancellationToken));
+    }
+
     public void Dispose()
     {
         foreach (var store in _stores)
