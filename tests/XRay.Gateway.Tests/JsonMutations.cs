@@ -85,12 +85,19 @@ internal static class JsonMutations
         }
     }
 
-    /// <summary>Flips a byte, cuts the text short, inserts invalid UTF-8 or repeats a stretch.</summary>
+    /// <summary>
+    /// Flips a byte, cuts the text short, inserts invalid UTF-8, starts a string or property name with a lone surrogate
+    /// escape (<c>\ud800</c>), or repeats a stretch.
+    /// </summary>
     public static byte[] MutateBytes(byte[] bytes, Random random)
     {
         var list = bytes.ToList();
-        switch (random.Next(4))
+        switch (random.Next(5))
         {
+            case 3:
+                var quotes = list.Select((b, i) => (b, i)).Where(x => x.b == (byte)'"').Select(x => x.i).ToList();
+                list.InsertRange(quotes.Count > 0 ? quotes[random.Next(quotes.Count)] + 1 : 0, "\\ud800"u8.ToArray());
+                break;
             case 0:
                 list[random.Next(list.Count)] = (byte)random.Next(256);
                 break;
