@@ -20,6 +20,7 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     private readonly bool _serverGc;
     private readonly bool _siloPortsChosenHere;
+    private bool _startedOnce;
 
     /// <param name="serverGc">
     /// Run with the gateway's shipped garbage collector (server GC, as ASP.NET Core apps default to). Tests leave it
@@ -52,7 +53,8 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public string DataDirectory { get; }
 
-    public int Port { get; }
+    /// <summary>The HTTP port; chosen again only if it was taken before the first start succeeded.</summary>
+    public int Port { get; private set; }
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
 
@@ -63,8 +65,9 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the gateway and waits until <c>/healthz</c> answers. A free port can be taken by another process between
-    /// being found and being bound (test assemblies run side by side): when the embedded silo's ports were taken,
-    /// the start is retried on new ones (nothing outside the process uses them).
+    /// being found and being bound (test assemblies run side by side): when the embedded silo's ports, or before the
+    /// first successful start the HTTP port, were taken, the start is retried on new ones. After a first start the
+    /// HTTP port stays, since clients already know the address.
     /// </summary>
     public async Task StartAsync(TimeSpan? timeout = null)
     {
@@ -73,18 +76,40 @@ public sealed class GatewayProcess : IAsyncDisposable
             try
             {
                 await StartOnceAsync(timeout ?? TimeSpan.FromSeconds(60));
+                _startedOnce = true;
                 return;
             }
-            catch (InvalidOperationException) when (attempt < 3 && _siloPortsChosenHere && Output.Contains("Orleans.Networking", StringComparison.Ordinal)
-                && Output.Contains("Address already in use", StringComparison.Ordinal))
+            catch (InvalidOperationException) when (attempt < 4 && TakenPorts() is var (http, silo) && (http || silo))
             {
                 _process?.Dispose();
                 _process = null;
                 _output.Clear();
-                _settings["Orleans:SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
-                _settings["Orleans:GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (http)
+                {
+                    Port = FreePorts.Next();
+                }
+
+                if (silo)
+                {
+                    _settings["Orleans:SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    _settings["Orleans:GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
             }
         }
+    }
+
+    /// <summary>Which of the ports this harness may move were taken, by what the failed start printed.</summary>
+    private (bool Http, bool Silo) TakenPorts()
+    {
+        var output = Output;
+        if (!output.Contains("Address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            return (false, false);
+        }
+
+        var http = !_startedOnce && output.Contains($"Failed to bind to address {BaseAddress.ToString().TrimEnd('/')}", StringComparison.Ordinal);
+        var silo = _siloPortsChosenHere && output.Contains("Orleans.Networking", StringComparison.Ordinal);
+        return (http, silo);
     }
 
     private async Task StartOnceAsync(TimeSpan timeout)
