@@ -56,16 +56,16 @@ public static partial class IngestApi
         using var document = await JsonDocument.ParseAsync(request.Body, default, cancellationToken);
         phase = ServerTiming.Phase(http, "read", phase);
         var root = document.RootElement;
-        if (EnvelopeProblem(root, limits) is { } problem)
+        if (EnvelopeProblem(root, limits, out var events) is { } problem)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid batch", detail: problem);
         }
 
         var projectId = caller.KeyProjectId();
-        var records = new List<ReadOnlyMemory<byte>>(root.GetProperty("events").GetArrayLength());
+        var records = new List<ReadOnlyMemory<byte>>(events.GetArrayLength());
         var rejected = new List<Rejection>();
         var index = 0;
-        foreach (var element in root.GetProperty("events").EnumerateArray())
+        foreach (var element in events.EnumerateArray())
         {
             if (!IngestEventParser.TryAccept(element, projectId, limits.MaxEventBytes, out var accepted, out var reason))
             {
@@ -105,14 +105,16 @@ public static partial class IngestApi
         return TypedResults.Accepted((string?)null, new IngestResponse(records.Count, rejected));
     }
 
-    private static string? EnvelopeProblem(JsonElement root, IngestOptions limits)
+    /// <summary>What is wrong with the batch as a whole, or null; <paramref name="events"/> is its array when it has one.</summary>
+    private static string? EnvelopeProblem(JsonElement root, IngestOptions limits, out JsonElement events)
     {
+        events = default;
         if (root.ValueKind != JsonValueKind.Object)
         {
             return "The body must be a JSON object {\"events\": [...]}.";
         }
 
-        if (!JsonStrings.TryGetProperty(root, "schemaVersion", out var version) || !JsonStrings.TryGetProperty(root, "events", out var events))
+        if (!JsonStrings.TryGetProperty(root, "schemaVersion", out var version) || !JsonStrings.TryGetProperty(root, "events", out events))
         {
             return "A property name of the body is not valid text (a lone surrogate escape).";
         }
