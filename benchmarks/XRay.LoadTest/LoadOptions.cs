@@ -7,7 +7,7 @@ internal sealed record LoadOptions
 {
     public const string Usage = """
         XRay.LoadTest [--scenario ingest|query] [--spawn | --url http://host:port --db path/xray.db]
-                      [--clients 32] [--batch 50] [--duration 20s] [--warmup 20s] [--rate EVENTS_PER_S]
+                      [--clients 32] [--batch 50] [--duration 20s] [--warmup 30s] [--rate EVENTS_PER_S]
                       [--sample 0.01] [--baseline-events 1000000] [--no-baseline]
                       [--steps 1000000] [--requests 200] [--markdown] [--set Section:Key=value ...]
                       [--workstation-gc] [--no-realtime]
@@ -17,7 +17,7 @@ internal sealed record LoadOptions
           --spawn             start the Release gateway on free ports with a temp data dir (default)
           --url / --db        drive a running gateway; --db (its SQLite file, read-only) enables end-to-end counts
           --set               a setting for the spawned gateway (repeatable), e.g. --set Ingest:Consumer:MaxBatchSize=5000
-          --warmup            sent but not measured: the gateway's tiered JIT needs ~15 s of load to reach steady state
+          --warmup            sent but not measured: the gateway's tiered JIT runs for 20–30 s of load (half a core at its peak)
           --workstation-gc    spawn the gateway with workstation GC instead of its shipped server GC
           --rate              open-loop pacing in events/s over all clients (latency from the scheduled send time)
           --no-realtime       keep the clients' sending and reading threads at normal priority (default: SCHED_FIFO 1,
@@ -36,7 +36,7 @@ internal sealed record LoadOptions
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
 
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(30);
 
     public double? Rate { get; init; }
 

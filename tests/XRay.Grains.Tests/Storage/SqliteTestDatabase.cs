@@ -9,9 +9,9 @@ internal sealed class SqliteTestDatabase : IDisposable
 {
     private readonly TempDirectory _directory = new();
 
-    public SqliteTestDatabase() =>
+    public SqliteTestDatabase(int writerCacheSizeMiB = 64) =>
         Database = new SqliteDatabase(
-            Microsoft.Extensions.Options.Options.Create(new SqliteStoreOptions { DataDirectory = _directory.Path }),
+            Microsoft.Extensions.Options.Options.Create(new SqliteStoreOptions { DataDirectory = _directory.Path, WriterCacheSizeMiB = writerCacheSizeMiB }),
             [new SqliteAccountSchema(), new SqliteTraceSchema()]);
 
     public SqliteDatabase Database { get; }
