@@ -18,8 +18,12 @@ public sealed class IngestConsumerOptions
     /// <summary>How long a poll waits for the first record.</summary>
     public TimeSpan PollWait { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Batches applied at once: the next is read and parsed while the previous is written. Commits stay in order.</summary>
-    public int MaxBatchesInFlight { get; set; } = 4;
+    /// <summary>
+    /// Batches applied at once: the next is read and parsed while the previous is written. Commits stay in order.
+    /// Only a consumer that is behind fills them; their trace grains then hand the store's writer more rows per
+    /// transaction. 8 rather than 4 sustained 8 % more at the maximum rate (docs/benchmarks.md, ninth session).
+    /// </summary>
+    public int MaxBatchesInFlight { get; set; } = 8;
 
     /// <summary>
     /// Least time between two offset commits (each is an fsync). A crash redelivers at most this much, which
