@@ -35,14 +35,13 @@ public sealed class GatewayProcess : IAsyncDisposable
         _settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["Storage:DataDirectory"] = DataDirectory,
-            ["Orleans:SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Auth:SigningKey"] = SigningKeyBase64,
             ["Logging:LogLevel:Default"] = "Warning",
             // Suites sign up hundreds of users from one address; RateLimitTests check the limits themselves.
             ["RateLimits:AuthBurst"] = "100000",
             ["RateLimits:SdkBurst"] = "100000",
         };
+        ChooseSiloPorts();
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             _settings[key] = value;
@@ -57,6 +56,12 @@ public sealed class GatewayProcess : IAsyncDisposable
     public int Port { get; private set; }
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
+
+    private void ChooseSiloPorts()
+    {
+        _settings["Orleans:SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _settings["Orleans:GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public int? ProcessId => _process?.Id;
 
@@ -91,8 +96,7 @@ public sealed class GatewayProcess : IAsyncDisposable
 
                 if (silo)
                 {
-                    _settings["Orleans:SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    _settings["Orleans:GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    ChooseSiloPorts();
                 }
             }
         }
