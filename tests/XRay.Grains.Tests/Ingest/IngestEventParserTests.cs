@@ -16,6 +16,15 @@ public sealed class IngestEventParserTests
     }
 
     [Fact]
+    public void Event_and_step_ids_are_kept_in_lower_case_whatever_case_they_arrive_in()
+    {
+        var evt = Accept($$$"""{"eventId":"0193A1B2-0000-7E5F-8A9B-0C1D2E3F4A0F","type":"step","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:01Z","stepId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4A03","stepNumber":1,"name":"s"}""");
+
+        Assert.Equal("0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a0f", evt.EventId);
+        Assert.Equal("0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a03", evt.StepId);
+    }
+
+    [Fact]
     public void Of_a_property_given_twice_the_last_counts()
     {
         var evt = Accept($$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a01","type":"step","type":"trace","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:00Z","name":"first","name":"second"}""");
