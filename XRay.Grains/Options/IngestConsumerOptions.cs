@@ -21,13 +21,15 @@ public sealed class IngestConsumerOptions
     /// <summary>
     /// Batches applied at once: the next is read and parsed while the previous is written. Commits stay in order.
     /// Only a consumer that is behind fills them; their trace grains then hand the store's writer more rows per
-    /// transaction. 8 rather than 4 sustained 8 % more at the maximum rate (docs/benchmarks.md, ninth session).
+    /// transaction. 8 rather than 4 sustained 8 % more at the maximum rate (docs/benchmarks.md, ninth session). The
+    /// records of these batches, and of one being read, are held in memory: at most (this + 1) × MaxBatchSize records.
     /// </summary>
     public int MaxBatchesInFlight { get; set; } = 8;
 
     /// <summary>
-    /// Least time between two offset commits (each is an fsync). A crash redelivers at most this much, which
-    /// the store ignores (unique ids). Zero commits after every batch.
+    /// Least time between two offset commits (each is an fsync). A crash redelivers what was applied since the last
+    /// commit (about this much, plus the batches in flight), which the store ignores (unique ids). Zero commits after
+    /// every batch.
     /// </summary>
     public TimeSpan CommitInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 

@@ -9,9 +9,10 @@ internal sealed class SqliteTestDatabase : IDisposable
 {
     private readonly TempDirectory _directory = new();
 
-    public SqliteTestDatabase(int writerCacheSizeMiB = 64) =>
+    /// <param name="writerCacheSizeMiB">The writer's page cache; the product's default when null.</param>
+    public SqliteTestDatabase(int? writerCacheSizeMiB = null) =>
         Database = new SqliteDatabase(
-            Microsoft.Extensions.Options.Options.Create(new SqliteStoreOptions { DataDirectory = _directory.Path, WriterCacheSizeMiB = writerCacheSizeMiB }),
+            Microsoft.Extensions.Options.Options.Create(new SqliteStoreOptions { DataDirectory = _directory.Path, WriterCacheSizeMiB = writerCacheSizeMiB ?? new SqliteStoreOptions().WriterCacheSizeMiB }),
             [new SqliteAccountSchema(), new SqliteTraceSchema()]);
 
     public SqliteDatabase Database { get; }

@@ -12,24 +12,29 @@ public sealed class SqliteTraceWritesTests : IDisposable
     [Fact]
     public async Task The_page_cache_is_capped_until_the_database_reaches_the_threshold_then_takes_the_configured_size()
     {
-        const long threshold = 1 << 20;
+        const long threshold = 16 << 20; // passed after ~185 commits of ~90 KB: the checks at commits 64 and 128 find it smaller
+        const int configured = 64 * 1024;
+        Assert.Equal(configured, _database.Database.WriterCacheSizeKiB); // the product's default, above the cap
         await using var writes = await SqliteTraceWrites.OpenAsync(_database.Database, TestContext.Current.CancellationToken, fullCacheFromBytes: threshold);
-        Assert.Equal(64 * 1024, _database.Database.WriterCacheSizeKiB); // the default, above the cap
-        Assert.Equal(SqliteTraceWrites.SmallStoreCacheKiB, writes.CacheSizeKiB);
+        Assert.Equal(SqliteTraceWrites.SmallStoreCacheKiB, writes.ReadCacheSizeKiB());
 
         var projectId = NewObjectId();
         var document = $"{{\"reasoning\":\"{new string('x', 2_000)}\"}}";
-        var seen = new List<(long Bytes, int CacheKiB)>();
-        for (var commit = 0; commit < 500 && writes.CacheSizeKiB != 64 * 1024; commit++)
+        var seen = new List<(int Commit, long Bytes, int CacheKiB)>();
+        for (var commit = 1; commit <= 500 && writes.ReadCacheSizeKiB() != configured; commit++)
         {
             var traceId = NewTraceId(projectId);
             writes.Write(new TraceWriteBatch([], [.. Enumerable.Range(1, 20).Select(n => new StepRecord(NewUuid(), traceId, n, "rank", null, "ok", 1_000, null, document))], []));
-            seen.Add((await DatabaseBytesAsync(), writes.CacheSizeKiB));
+            seen.Add((commit, await DatabaseBytesAsync(), writes.ReadCacheSizeKiB()));
         }
 
-        Assert.Equal(64 * 1024, writes.CacheSizeKiB);
-        Assert.All(seen.Where(s => s.Bytes < threshold), s => Assert.Equal(SqliteTraceWrites.SmallStoreCacheKiB, s.CacheKiB));
-        Assert.True(seen.First(s => s.CacheKiB == 64 * 1024).Bytes >= threshold);
+        Assert.Equal(configured, writes.ReadCacheSizeKiB());
+        var below = seen.Where(s => s.Bytes < threshold).ToList();
+        Assert.Contains(below, s => s.Commit >= 128); // periodic checks ran below the threshold ...
+        Assert.All(below, s => Assert.Equal(SqliteTraceWrites.SmallStoreCacheKiB, s.CacheKiB)); // ... and kept the cap
+        var switched = seen.First(s => s.CacheKiB == configured);
+        Assert.True(switched.Bytes >= threshold, $"switched at {switched.Bytes} bytes");
+        Assert.True(switched.Commit - below[^1].Commit <= 64, "switched more than 64 commits after the threshold");
     }
 
     [Fact]
@@ -37,7 +42,7 @@ public sealed class SqliteTraceWritesTests : IDisposable
     {
         using var small = new SqliteTestDatabase(writerCacheSizeMiB: 2);
         await using var writes = await SqliteTraceWrites.OpenAsync(small.Database, TestContext.Current.CancellationToken);
-        Assert.Equal(2 * 1024, writes.CacheSizeKiB);
+        Assert.Equal(2 * 1024, writes.ReadCacheSizeKiB());
     }
 
     /// <summary>The database's size as SQLite counts it (pages in the file and in the write-ahead log), read by another connection.</summary>
