@@ -1,6 +1,14 @@
 namespace XRay.Grains.Storage.Sqlite;
 
-/// <summary>Tables and indexes of the trace collections. Times are Unix milliseconds.</summary>
+/// <summary>
+/// Tables and indexes of the trace collections. Times are Unix milliseconds. A step query filtered on a name is answered
+/// from <c>ix_steps_project_name_started</c> (<see cref="SqliteStepQuery"/> names it): newest first, only the ties of a
+/// millisecond sorted by step id. With the older <c>(projectId, name)</c> index SQLite chose to walk every step of the
+/// project by time and look each one up: on 360,000 steps 137 ms for a common name and 37 s (cold) for a name no step
+/// has, against 0.9 ms and 0.04 ms now. The index's start time costs 3 % more write-ahead log per step; with the step
+/// id in it too (then SQLite picks it unasked) it was 12 %. Stores made before get it, and lose the older index, at
+/// their next start.
+/// </summary>
 public sealed class SqliteTraceSchema : ISqliteSchema
 {
     public string CreateStatements => """
@@ -29,7 +37,8 @@ public sealed class SqliteTraceSchema : ISqliteSchema
             endedAt INTEGER NULL,
             document TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS ix_steps_trace_number ON steps(traceId, stepNumber, startedAt);
-        CREATE INDEX IF NOT EXISTS ix_steps_project_name ON steps(projectId, name);
+        CREATE INDEX IF NOT EXISTS ix_steps_project_name_started ON steps(projectId, name, startedAt DESC);
+        DROP INDEX IF EXISTS ix_steps_project_name;
         CREATE INDEX IF NOT EXISTS ix_steps_project_started ON steps(projectId, startedAt DESC, stepId DESC);
         CREATE TABLE IF NOT EXISTS data (
             dataId TEXT PRIMARY KEY,

@@ -40,6 +40,31 @@ public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
             (await store.QueryStepsAsync(projectId, new StepQuery([filter], 10, null), TestContext.Current.CancellationToken)).Select(s => s.StepNumber);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_name_filter_is_answered_from_an_index_in_the_query_order(bool withCursor)
+    {
+        CreateStore(); // creates the schema
+        await using var connection = await _database.Database.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        SqliteStepQuery.Build(command, NewObjectId(), new StepQuery(
+            [new StepFilter(StepField.Name, StepFilterOp.Eq, "rank")], 50, withCursor ? new StepCursor(1_000, NewUuid()) : null));
+        command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken))
+        {
+            while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        // Not a walk over all the project's steps by time, and no sort of all that match: only of each millisecond's ties.
+        Assert.Contains("USING INDEX ix_steps_project_name_started (projectId=? AND name=?", plan[0], StringComparison.Ordinal);
+        Assert.All(plan.Skip(1), row => Assert.Matches("^USE TEMP B-TREE FOR (RIGHT PART|LAST TERM) OF ORDER BY$", row));
+    }
+
     [Fact]
     public async Task Flush_works_before_any_write_and_writes_are_read_back_by_a_fresh_connection()
     {
