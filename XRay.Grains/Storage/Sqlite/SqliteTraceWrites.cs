@@ -33,7 +33,8 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
     private const int CommitsPerSizeCheck = 64;
 
     private readonly SqliteConnection _connection;
-    private readonly int _cacheSizeKiB;
+    private readonly int _configuredCacheSizeKiB;
+    private int _cacheSizeKiB; // as set now: the configured size, or less while the database is small
     private readonly long _fullCacheFromBytes;
     private int _commitsSinceSizeCheck;
     private readonly RawStatement _upsertTrace;
@@ -45,7 +46,7 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
     private SqliteTraceWrites(SqliteConnection connection, int cacheSizeKiB, long fullCacheFromBytes)
     {
         _connection = connection;
-        _cacheSizeKiB = cacheSizeKiB;
+        _configuredCacheSizeKiB = cacheSizeKiB;
         _fullCacheFromBytes = fullCacheFromBytes;
         var db = connection.Handle!;
 
@@ -163,7 +164,7 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
             _addStepCount.Integer(1, added).Text(2, traceId).Execute();
         }
 
-        if (CacheSizeKiB < _cacheSizeKiB && ++_commitsSinceSizeCheck >= CommitsPerSizeCheck)
+        if (_cacheSizeKiB < _configuredCacheSizeKiB && ++_commitsSinceSizeCheck >= CommitsPerSizeCheck)
         {
             // Before the commit: should the check fail, the batch rolls back with it and is retried, not reported
             // failed although committed.
@@ -172,9 +173,6 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
 
         transaction.Commit();
     }
-
-    /// <summary>The writer's page cache now, in KiB.</summary>
-    internal int CacheSizeKiB { get; private set; }
 
     /// <summary>The page cache SQLite has for the writer now, in KiB (tests).</summary>
     internal int ReadCacheSizeKiB()
@@ -195,12 +193,12 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
         command.Transaction = transaction;
         command.CommandText = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()";
         var bytes = (long)command.ExecuteScalar()!;
-        var size = bytes >= _fullCacheFromBytes ? _cacheSizeKiB : Math.Min(_cacheSizeKiB, SmallStoreCacheKiB);
-        if (size != CacheSizeKiB)
+        var size = bytes >= _fullCacheFromBytes ? _configuredCacheSizeKiB : Math.Min(_configuredCacheSizeKiB, SmallStoreCacheKiB);
+        if (size != _cacheSizeKiB)
         {
             command.CommandText = $"PRAGMA cache_size=-{size}";
             command.ExecuteNonQuery();
-            CacheSizeKiB = size;
+            _cacheSizeKiB = size;
         }
     }
 
