@@ -3,16 +3,14 @@ using XRay.Grains.Storage;
 
 namespace XRay.Grains.Traces;
 
-/// <summary>Folds one trace's events into the rows of a store write.</summary>
+/// <summary>Folds one trace's events into the rows of a store write, merging its trace events as the stores do (<see cref="TraceUpsert.Merge"/>).</summary>
 public static class TraceFold
 {
     public static TraceWriteBatch ToBatch(IReadOnlyList<IngestEvent> events)
     {
         var first = events[0];
-        string? name = null, metadata = null, output = null, error = null;
-        var status = "running";
         long startedAt = long.MaxValue;
-        long? endedAt = null;
+        var trace = new TraceUpsert(first.TraceId, first.ProjectId, null, "running", startedAt, null, null, null, null, null);
         var steps = new List<StepRecord>();
         var data = new List<DataRecord>();
         foreach (var e in events)
@@ -21,18 +19,15 @@ public static class TraceFold
             switch (e.Type)
             {
                 case IngestEventType.Trace:
-                    name = e.Name;
-                    metadata = e.Metadata;
+                    trace = TraceUpsert.Merge(trace, trace with { Name = e.Name, Metadata = e.Metadata, NamedAt = e.Timestamp });
                     break;
                 case IngestEventType.Step or IngestEventType.Error:
                     steps.Add(new StepRecord(e.StepId!, e.TraceId, e.StepNumber, e.Name!, e.Kind,
                         e.Type == IngestEventType.Error ? "error" : "ok", e.StartedAt ?? e.Timestamp, e.EndedAt, e.Document!));
                     break;
                 case IngestEventType.Success or IngestEventType.Failure:
-                    status = e.Type == IngestEventType.Success ? "success" : "failure";
-                    endedAt = e.Timestamp;
-                    output = e.Output ?? output;
-                    error = e.Error ?? error;
+                    var status = e.Type == IngestEventType.Success ? "success" : "failure";
+                    trace = TraceUpsert.Merge(trace, trace with { Status = status, EndedAt = e.Timestamp, Output = e.Output, Error = e.Error });
                     break;
                 case IngestEventType.Data:
                     data.Add(new DataRecord(e.DataId!, e.TraceId, e.ProjectId, e.ContentType!, e.Size, e.Sha256, DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp)));
@@ -40,7 +35,6 @@ public static class TraceFold
             }
         }
 
-        var trace = new TraceUpsert(first.TraceId, first.ProjectId, name, status, startedAt, endedAt, metadata, output, error);
-        return new TraceWriteBatch([trace], steps, data);
+        return new TraceWriteBatch([trace with { StartedAt = startedAt }], steps, data);
     }
 }

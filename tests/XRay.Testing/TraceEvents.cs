@@ -9,12 +9,12 @@ public sealed class TraceEvents(string projectId)
 
     public static string NewId() => Guid.CreateVersion7().ToString("D");
 
-    public object TraceStart(string name = "competitor-search", object? metadata = null) => new
+    public object TraceStart(string name = "competitor-search", object? metadata = null, DateTimeOffset? at = null) => new
     {
         eventId = NewId(),
         type = "trace",
         traceId = TraceId,
-        timestamp = Start,
+        timestamp = at ?? Start,
         name,
         metadata = metadata ?? new { sku = "laptop-stand-42", region = "eu" },
     };
@@ -50,21 +50,21 @@ public sealed class TraceEvents(string projectId)
         error = new { type = "TimeoutException", message, stack = "at Search()" },
     };
 
-    public object Success(object? output = null) => new
+    public object Success(object? output = null, DateTimeOffset? at = null) => new
     {
         eventId = NewId(),
         type = "success",
         traceId = TraceId,
-        timestamp = Start.AddSeconds(1),
+        timestamp = at ?? Start.AddSeconds(1),
         output = output ?? new { competitor = "B01" },
     };
 
-    public object Failure(string message = "no competitor found") => new
+    public object Failure(string message = "no competitor found", DateTimeOffset? at = null) => new
     {
         eventId = NewId(),
         type = "failure",
         traceId = TraceId,
-        timestamp = Start.AddSeconds(1),
+        timestamp = at ?? Start.AddSeconds(1),
         error = new { type = "PipelineException", message },
     };
 

@@ -22,23 +22,44 @@ internal static class MongoTraceDocuments
         d.OptionalInt64("updatedAt") ?? 0);
 
     /// <summary>
-    /// The order-independent merge as one <c>$set</c> stage of an upsert's update pipeline, the same rules as
-    /// SQLite's <c>ON CONFLICT</c>: present fields overwrite absent ones, a terminal status beats <c>running</c>,
-    /// the earliest start wins (<c>$min</c> ignores a missing field, so an insert takes the new start).
+    /// <see cref="TraceUpsert.Merge"/> as one <c>$set</c> stage of an upsert's update pipeline (every expression of a
+    /// stage sees the document as it came in): the earliest start wins (<c>$min</c> ignores a missing field, so an
+    /// insert takes the new start); name, metadata and <c>namedAt</c> come from the later <c>trace</c> event, status,
+    /// end, output and error from the later end. Strings compare as UTF-8 bytes (no collation), as in the reference.
     /// </summary>
-    public static BsonDocument MergeStage(TraceUpsert t, long now) => new("$set", new BsonDocument
+    public static BsonDocument MergeStage(TraceUpsert t, long now)
     {
-        ["projectId"] = IfNull("$projectId", new BsonString(t.ProjectId)),
-        ["name"] = IfNull(MongoBson.Literal(MongoBson.Nullable(t.Name)), "$name"),
-        ["status"] = t.Status == "running" ? IfNull("$status", new BsonString("running")) : MongoBson.Literal(t.Status),
-        ["startedAt"] = new BsonDocument("$min", new BsonArray { "$startedAt", new BsonInt64(t.StartedAt) }),
-        ["endedAt"] = IfNull(MongoBson.Literal(MongoBson.Nullable(t.EndedAt)), "$endedAt"),
-        ["metadata"] = IfNull(MongoBson.Literal(MongoBson.Nullable(t.Metadata)), "$metadata"),
-        ["output"] = IfNull(MongoBson.Literal(MongoBson.Nullable(t.Output)), "$output"),
-        ["error"] = IfNull(MongoBson.Literal(MongoBson.Nullable(t.Error)), "$error"),
-        ["stepCount"] = IfNull("$stepCount", new BsonInt64(0)),
-        ["updatedAt"] = new BsonInt64(now),
-    });
+        var stage = new BsonDocument
+        {
+            ["projectId"] = IfNull("$projectId", new BsonString(t.ProjectId)),
+            ["startedAt"] = new BsonDocument("$min", new BsonArray { "$startedAt", new BsonInt64(t.StartedAt) }),
+            ["stepCount"] = IfNull("$stepCount", new BsonInt64(0)),
+            ["updatedAt"] = new BsonInt64(now),
+        };
+
+        // Without a trace event (or an end) the upsert keeps what is stored; an insert stores null (and running).
+        BsonValue names = t.Name is null
+            ? BsonBoolean.False
+            : Or(new BsonDocument("$eq", new BsonArray { IfNull("$name", BsonNull.Value), BsonNull.Value }),
+                Later(
+                    [new BsonInt64(t.NamedAt ?? -1), MongoBson.Literal(t.Name), MongoBson.Literal(t.Metadata ?? "")],
+                    [IfNull("$namedAt", new BsonInt64(-1)), "$name", IfNull("$metadata", "")]));
+        stage["name"] = Pick(names, MongoBson.Literal(MongoBson.Nullable(t.Name)), IfNull("$name", BsonNull.Value));
+        stage["metadata"] = Pick(names, MongoBson.Literal(MongoBson.Nullable(t.Metadata)), IfNull("$metadata", BsonNull.Value));
+        stage["namedAt"] = Pick(names, MongoBson.Nullable(t.NamedAt), IfNull("$namedAt", BsonNull.Value));
+
+        BsonValue ends = t.Status == "running"
+            ? BsonBoolean.False
+            : Or(new BsonDocument("$eq", new BsonArray { IfNull("$status", "running"), "running" }),
+                Later(
+                    [new BsonInt64(t.EndedAt ?? -1), new BsonBoolean(t.Status == "failure"), MongoBson.Literal(t.Output ?? ""), MongoBson.Literal(t.Error ?? "")],
+                    [IfNull("$endedAt", new BsonInt64(-1)), new BsonDocument("$eq", new BsonArray { "$status", "failure" }), IfNull("$output", ""), IfNull("$error", "")]));
+        stage["status"] = Pick(ends, MongoBson.Literal(t.Status), IfNull("$status", "running"));
+        stage["endedAt"] = Pick(ends, MongoBson.Literal(MongoBson.Nullable(t.EndedAt)), IfNull("$endedAt", BsonNull.Value));
+        stage["output"] = Pick(ends, MongoBson.Literal(MongoBson.Nullable(t.Output)), IfNull("$output", BsonNull.Value));
+        stage["error"] = Pick(ends, MongoBson.Literal(MongoBson.Nullable(t.Error)), IfNull("$error", BsonNull.Value));
+        return new BsonDocument("$set", stage);
+    }
 
     public static BsonDocument ToDocument(StepRecord s) => new()
     {
@@ -89,4 +110,29 @@ internal static class MongoTraceDocuments
     private static string ProjectOf(string traceId) => traceId.Length > 24 ? traceId[..24] : traceId;
 
     private static BsonDocument IfNull(BsonValue value, BsonValue replacement) => new("$ifNull", new BsonArray { value, replacement });
+
+    private static BsonDocument Or(BsonValue x, BsonValue y) => new("$or", new BsonArray { x, y });
+
+    /// <summary>The incoming value where <paramref name="condition"/> holds (a constant false keeps the stored one as it is).</summary>
+    private static BsonValue Pick(BsonValue condition, BsonValue incoming, BsonValue stored) =>
+        condition == BsonBoolean.False ? stored : new BsonDocument("$cond", new BsonArray { condition, incoming, stored });
+
+    /// <summary><paramref name="x"/> after <paramref name="y"/> in lexicographic order, element by element (BSON comparison order).</summary>
+    private static BsonDocument Later(BsonValue[] x, BsonValue[] y)
+    {
+        var any = new BsonArray();
+        for (var i = 0; i < x.Length; i++)
+        {
+            var all = new BsonArray();
+            for (var j = 0; j < i; j++)
+            {
+                all.Add(new BsonDocument("$eq", new BsonArray { x[j], y[j] }));
+            }
+
+            all.Add(new BsonDocument("$gt", new BsonArray { x[i], y[i] }));
+            any.Add(new BsonDocument("$and", all));
+        }
+
+        return new BsonDocument("$or", any);
+    }
 }

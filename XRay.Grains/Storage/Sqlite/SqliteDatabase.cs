@@ -117,6 +117,25 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
+    /// <summary>Adds <paramref name="column"/> unless its table has it; checked and added in one write transaction, so two processes starting on one file cannot both add it.</summary>
+    private static async Task AddColumnAsync(SqliteConnection connection, SqliteAddedColumn column, CancellationToken cancellationToken)
+    {
+        await using var transaction = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info($table) WHERE name = $column";
+        command.Parameters.AddWithValue("$table", column.Table);
+        command.Parameters.AddWithValue("$column", column.Column);
+        if ((long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0)
+        {
+            command.Parameters.Clear();
+            command.CommandText = $"ALTER TABLE {column.Table} ADD COLUMN {column.Column} {column.Definition}";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -136,9 +155,16 @@ public sealed class SqliteDatabase : IDisposable
 
             foreach (var schema in _schemas)
             {
-                await using var command = connection.CreateCommand();
-                command.CommandText = schema.CreateStatements;
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await using (var command = connection.CreateCommand())
+                {
+                    command.CommandText = schema.CreateStatements;
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                foreach (var column in schema.AddedColumns)
+                {
+                    await AddColumnAsync(connection, column, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             _initialized = true;
@@ -154,4 +180,10 @@ public sealed class SqliteDatabase : IDisposable
 public interface ISqliteSchema
 {
     string CreateStatements { get; }
+
+    /// <summary>Columns added to a table after stores were made with it: added at start where missing (in <see cref="CreateStatements"/> too).</summary>
+    IReadOnlyList<SqliteAddedColumn> AddedColumns => [];
 }
+
+/// <summary>A column added to <paramref name="Table"/> after its first release: <c>ALTER TABLE ... ADD COLUMN</c>.</summary>
+public sealed record SqliteAddedColumn(string Table, string Column, string Definition);

@@ -54,17 +54,29 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
         {
             // A new trace starts with the steps already stored for it (steps may arrive first); afterwards its count
             // only grows by newly inserted steps (_addStepCount): O(1) per trace, however long the trace.
-            _upsertTrace = new RawStatement(db, """
-                INSERT INTO traces (traceId, projectId, name, status, startedAt, endedAt, metadata, output, error, stepCount, updatedAt)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT COUNT(*) FROM steps WHERE traceId = ?1), ?10)
+            // The merge of TraceUpsert.Merge. In SET every expression sees the row as it was before the update.
+            const string names = """
+                excluded.name IS NOT NULL AND (traces.name IS NULL OR
+                    (COALESCE(excluded.namedAt, -1), excluded.name, COALESCE(excluded.metadata, '')) >
+                    (COALESCE(traces.namedAt, -1), traces.name, COALESCE(traces.metadata, '')))
+                """;
+            const string ends = """
+                excluded.status <> 'running' AND (traces.status = 'running' OR
+                    (COALESCE(excluded.endedAt, -1), excluded.status = 'failure', COALESCE(excluded.output, ''), COALESCE(excluded.error, '')) >
+                    (COALESCE(traces.endedAt, -1), traces.status = 'failure', COALESCE(traces.output, ''), COALESCE(traces.error, '')))
+                """;
+            _upsertTrace = new RawStatement(db, $"""
+                INSERT INTO traces (traceId, projectId, name, status, startedAt, endedAt, metadata, output, error, stepCount, updatedAt, namedAt)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT COUNT(*) FROM steps WHERE traceId = ?1), ?10, ?11)
                 ON CONFLICT(traceId) DO UPDATE SET
-                    name = COALESCE(excluded.name, traces.name),
-                    status = CASE WHEN excluded.status <> 'running' THEN excluded.status ELSE traces.status END,
+                    name = CASE WHEN {names} THEN excluded.name ELSE traces.name END,
+                    metadata = CASE WHEN {names} THEN excluded.metadata ELSE traces.metadata END,
+                    namedAt = CASE WHEN {names} THEN excluded.namedAt ELSE traces.namedAt END,
+                    status = CASE WHEN {ends} THEN excluded.status ELSE traces.status END,
+                    endedAt = CASE WHEN {ends} THEN excluded.endedAt ELSE traces.endedAt END,
+                    output = CASE WHEN {ends} THEN excluded.output ELSE traces.output END,
+                    error = CASE WHEN {ends} THEN excluded.error ELSE traces.error END,
                     startedAt = MIN(traces.startedAt, excluded.startedAt),
-                    endedAt = COALESCE(excluded.endedAt, traces.endedAt),
-                    metadata = COALESCE(excluded.metadata, traces.metadata),
-                    output = COALESCE(excluded.output, traces.output),
-                    error = COALESCE(excluded.error, traces.error),
                     updatedAt = excluded.updatedAt
                 """);
             _insertStep = new RawStatement(db, """
@@ -138,7 +150,7 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
         foreach (var t in batch.Traces)
         {
             _upsertTrace.Text(1, t.TraceId).Text(2, t.ProjectId).Text(3, t.Name).Text(4, t.Status).Integer(5, t.StartedAt)
-                .Integer(6, t.EndedAt).Text(7, t.Metadata).Text(8, t.Output).Text(9, t.Error).Integer(10, now).Execute();
+                .Integer(6, t.EndedAt).Text(7, t.Metadata).Text(8, t.Output).Text(9, t.Error).Integer(10, now).Integer(11, t.NamedAt).Execute();
         }
 
         _inserted.Clear();

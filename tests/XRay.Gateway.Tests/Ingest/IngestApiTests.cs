@@ -73,6 +73,40 @@ public sealed class IngestApiTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task The_latest_trace_event_names_a_trace_and_its_latest_end_ends_it_whatever_order_they_arrive_in()
+    {
+        var project = await NewProjectAsync();
+        var forward = new TraceEvents(project.ProjectId);
+        var backward = new TraceEvents(project.ProjectId) { Start = forward.Start };
+        object[] Events(TraceEvents t) =>
+        [
+            t.TraceStart("first", new { attempt = 1 }), t.Failure("gave up", at: t.Start.AddSeconds(1)),
+            t.TraceStart("second", new { attempt = 2 }, at: t.Start.AddSeconds(2)), t.Success(new { competitor = "B02" }, at: t.Start.AddSeconds(3)),
+        ];
+
+        // Each event in a request of its own, so each is its own store write: in time order for one trace, reversed for the other.
+        foreach (var e in Events(forward))
+        {
+            await IngestAsync(project, e);
+        }
+
+        foreach (var e in Events(backward).Reverse())
+        {
+            await IngestAsync(project, e);
+        }
+
+        foreach (var trace in (TraceEvents[])[forward, backward])
+        {
+            var body = await GetTraceAsync(project, trace.TraceId);
+            Assert.Equal("second", body.GetProperty("name").GetString());
+            Assert.Equal(2, body.GetProperty("metadata").GetProperty("attempt").GetInt32());
+            Assert.Equal("success", body.GetProperty("status").GetString());
+            Assert.Equal("B02", body.GetProperty("output").GetProperty("competitor").GetString());
+            Assert.Equal(JsonValueKind.Null, body.TryGetProperty("error", out var error) ? error.ValueKind : JsonValueKind.Null);
+        }
+    }
+
+    [Fact]
     public async Task Error_steps_are_kept_with_their_error()
     {
         var project = await NewProjectAsync();

@@ -65,14 +65,15 @@ public sealed class MongoStoreOfflineTests
     [Fact]
     public void The_trace_merge_treats_every_new_value_as_a_literal()
     {
-        var stage = MongoTraceDocuments.MergeStage(new TraceUpsert("t", "p", "$where", "success", 10, null, null, null, null), 99)["$set"].AsBsonDocument;
+        var stage = MongoTraceDocuments.MergeStage(new TraceUpsert("t", "p", "$where", "success", 10, null, null, null, null, null), 99)["$set"].AsBsonDocument;
 
-        Assert.Equal(BsonDocument.Parse("{ $ifNull: [{ $literal: '$where' }, '$name'] }"), stage["name"]);
-        Assert.Equal(BsonDocument.Parse("{ $literal: 'success' }"), stage["status"]);
+        Assert.Equal(BsonDocument.Parse("{ $literal: '$where' }"), stage["name"]["$cond"][1]);
+        Assert.Equal(BsonDocument.Parse("{ $literal: 'success' }"), stage["status"]["$cond"][1]);
         Assert.Equal(BsonDocument.Parse("{ $min: ['$startedAt', NumberLong(10)] }"), stage["startedAt"]);
-        Assert.Equal(BsonDocument.Parse("{ $ifNull: [{ $literal: null }, '$endedAt'] }"), stage["endedAt"]);
+        Assert.Equal(BsonDocument.Parse("{ $literal: null }"), stage["endedAt"]["$cond"][1]);
+        Assert.Equal(BsonDocument.Parse("{ $gt: [{ $literal: '$where' }, '$name'] }"), stage["name"]["$cond"][0]["$or"][1]["$or"][1]["$and"][1]);
 
-        var running = MongoTraceDocuments.MergeStage(new TraceUpsert("t", "p", null, "running", 10, null, null, null, null), 99)["$set"].AsBsonDocument;
+        var running = MongoTraceDocuments.MergeStage(new TraceUpsert("t", "p", null, "running", 10, null, null, null, null, null), 99)["$set"].AsBsonDocument;
         Assert.Equal(BsonDocument.Parse("{ $ifNull: ['$status', 'running'] }"), running["status"]);
     }
 

@@ -66,6 +66,33 @@ public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
     }
 
     [Fact]
+    public async Task A_store_made_before_namedAt_gets_the_column_at_start_and_merges_into_its_traces()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var projectId = NewObjectId();
+        var traceId = NewTraceId(projectId);
+        var path = _database.Database.DatabasePath;
+        await using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await old.OpenAsync(ct);
+            await using var command = old.CreateCommand();
+            command.CommandText = $"""
+                CREATE TABLE traces (traceId TEXT PRIMARY KEY, projectId TEXT NOT NULL, name TEXT NULL, status TEXT NOT NULL,
+                    startedAt INTEGER NOT NULL, endedAt INTEGER NULL, metadata TEXT NULL, output TEXT NULL, error TEXT NULL,
+                    stepCount INTEGER NOT NULL DEFAULT 0, updatedAt INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT INTO traces VALUES ('{traceId}', '{projectId}', 'old', 'running', 1000, NULL, NULL, NULL, NULL, 0, 1);
+                """;
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        var store = CreateStore();
+        await store.WriteAsync(new TraceWriteBatch([new TraceUpsert(traceId, projectId, "renamed", "running", 2_000, null, "{}", null, null, 2_000)], [], []), ct);
+
+        var trace = await store.GetTraceAsync(traceId, ct);
+        Assert.Equal(("renamed", "{}", 1_000L), (trace?.Name, trace?.Metadata, trace?.StartedAt));
+    }
+
+    [Fact]
     public async Task Flush_works_before_any_write_and_writes_are_read_back_by_a_fresh_connection()
     {
         var store = CreateStore();
@@ -73,7 +100,7 @@ public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
         var projectId = NewObjectId();
         var traceId = NewTraceId(projectId);
         await store.WriteAsync(
-            new TraceWriteBatch([new TraceUpsert(traceId, projectId, "run", "running", 1_000, null, null, null, null)],
+            new TraceWriteBatch([new TraceUpsert(traceId, projectId, "run", "running", 1_000, null, null, null, null, 1_000)],
                 [new StepRecord(NewUuid(), traceId, 1, "filter", null, "ok", 1_000, null, "{}")], []),
             TestContext.Current.CancellationToken);
         await store.FlushAsync(TestContext.Current.CancellationToken);

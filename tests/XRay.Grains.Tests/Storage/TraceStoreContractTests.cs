@@ -23,8 +23,8 @@ public abstract class TraceStoreContractTests
         var store = CreateStore();
         var traceId = NewTraceId(_projectId);
 
-        await Write(store, new TraceUpsert(traceId, _projectId, null, "success", 2_000, 5_000, null, "{\"ok\":true}", null));
-        await Write(store, new TraceUpsert(traceId, _projectId, "checkout", "running", 1_000, null, "{\"env\":\"test\"}", null, null));
+        await Write(store, new TraceUpsert(traceId, _projectId, null, "success", 2_000, 5_000, null, "{\"ok\":true}", null, null));
+        await Write(store, new TraceUpsert(traceId, _projectId, "checkout", "running", 1_000, null, "{\"env\":\"test\"}", null, null, 1_000));
 
         var trace = await store.GetTraceAsync(traceId, Ct);
         Assert.NotNull(trace);
@@ -39,16 +39,62 @@ public abstract class TraceStoreContractTests
         var store = CreateStore();
         var traceId = NewTraceId(_projectId);
 
-        await Write(store, new TraceUpsert(traceId, _projectId, "ingest", "running", 1_000, null, "{\"a\":1}", null, null));
-        await Write(store, new TraceUpsert(traceId, _projectId, null, "running", 3_000, null, null, null, null));
-        await Write(store, new TraceUpsert(traceId, _projectId, null, "failure", 4_000, 4_500, null, null, "{\"message\":\"boom\"}"));
-        await Write(store, new TraceUpsert(traceId, _projectId, null, "running", 500, null, null, null, null));
+        await Write(store, new TraceUpsert(traceId, _projectId, "ingest", "running", 1_000, null, "{\"a\":1}", null, null, 1_000));
+        await Write(store, new TraceUpsert(traceId, _projectId, null, "running", 3_000, null, null, null, null, null));
+        await Write(store, new TraceUpsert(traceId, _projectId, null, "failure", 4_000, 4_500, null, null, "{\"message\":\"boom\"}", null));
+        await Write(store, new TraceUpsert(traceId, _projectId, null, "running", 500, null, null, null, null, null));
 
         var trace = await store.GetTraceAsync(traceId, Ct);
         Assert.NotNull(trace);
         Assert.Equal(("ingest", "failure", 500L, (long?)4_500), (trace.Name, trace.Status, trace.StartedAt, trace.EndedAt));
         Assert.Equal(("{\"a\":1}", "{\"message\":\"boom\"}"), (trace.Metadata, trace.Error));
         Assert.Null(await store.GetTraceAsync(NewTraceId(_projectId), Ct));
+    }
+
+    [Fact]
+    public async Task Trace_merges_store_the_same_trace_in_any_order_and_after_redelivery()
+    {
+        var store = CreateStore();
+        TraceUpsert[] upserts =
+        [
+            new("t", _projectId, null, "running", 3_000, null, null, null, null, null),
+            new("t", _projectId, "a-first", "running", 1_000, null, "{\"v\":1}", null, null, 1_000),
+            new("t", _projectId, "b-second", "running", 2_000, null, "{\"v\":2}", null, null, 5_000),
+            // Ties at 5,000: the name decides in UTF-8 byte order (U+1F600 after U+E000; in UTF-16 order it is before).
+            new("t", _projectId, "b-second-\uE000", "running", 2_000, null, "{\"v\":3}", null, null, 5_000),
+            new("t", _projectId, "b-second-\U0001F600", "running", 2_000, null, "{\"v\":4}", null, null, 5_000),
+            new("t", _projectId, "b-second-\U0001F600", "running", 2_000, null, "{\"v\":0}", null, null, 5_000),
+            new("t", _projectId, null, "success", 2_000, 8_000, null, "{\"o\":1}", null, null),
+            new("t", _projectId, null, "success", 2_000, 9_000, null, "{\"o\":2}", null, null),
+            // Ties at 9,000: failure before success, then the error decides.
+            new("t", _projectId, null, "failure", 2_000, 9_000, null, null, "{\"e\":1}", null),
+            new("t", _projectId, null, "failure", 2_000, 9_000, null, null, "{\"e\":0}", null),
+            new("t", _projectId, null, "running", 500, null, null, null, null, null),
+        ];
+        var expected = upserts.Aggregate(TraceUpsert.Merge);
+        Assert.Equal(
+            ("b-second-\U0001F600", "{\"v\":4}", 5_000L, "failure", 500L, 9_000L, (string?)null, "{\"e\":1}"),
+            (expected.Name, expected.Metadata, expected.NamedAt, expected.Status, expected.StartedAt, expected.EndedAt, expected.Output, expected.Error));
+
+        var random = new Random(7);
+        for (var round = 0; round < 6; round++)
+        {
+            var traceId = NewTraceId(_projectId);
+            var order = upserts.Select(u => u with { TraceId = traceId }).OrderBy(_ => random.Next()).ToList();
+            Assert.Equal(expected with { TraceId = traceId }, order.Aggregate(TraceUpsert.Merge));
+
+            // One write per upsert, then the first few again (a retried write landing after later ones).
+            foreach (var upsert in order.Concat(order.Take(4)))
+            {
+                await Write(store, upsert);
+            }
+
+            var trace = await store.GetTraceAsync(traceId, Ct);
+            Assert.NotNull(trace);
+            Assert.Equal(
+                (expected.Name, expected.Metadata, expected.Status, expected.StartedAt, expected.EndedAt, expected.Output, expected.Error),
+                (trace.Name, trace.Metadata, trace.Status, trace.StartedAt, trace.EndedAt, trace.Output, trace.Error));
+        }
     }
 
     [Fact]
@@ -185,7 +231,7 @@ public abstract class TraceStoreContractTests
         var step = new StepRecord(NewUuid(), traceId, 1, "rang é 名前 🚀", "", "ok", 1_000, null, "{\"reasoning\":\"über 🧪\"}");
         var withoutKind = Step(traceId, 2) with { Kind = null };
         await store.WriteAsync(new TraceWriteBatch(
-            [new TraceUpsert(traceId, _projectId, "", "running", 1_000, null, "{\"é\":\"名\"}", null, null)], [step, withoutKind], []), Ct);
+            [new TraceUpsert(traceId, _projectId, "", "running", 1_000, null, "{\"é\":\"名\"}", null, null, 1_000)], [step, withoutKind], []), Ct);
 
         var trace = await store.GetTraceAsync(traceId, Ct);
         Assert.Equal("", trace!.Name);
@@ -204,7 +250,7 @@ public abstract class TraceStoreContractTests
     private static Task Write(ITraceStore store, TraceUpsert trace) => store.WriteAsync(new TraceWriteBatch([trace], [], []), Ct);
 
     private static TraceUpsert Start(string traceId, long startedAt) =>
-        new(traceId, traceId[..24], "pipeline", "running", startedAt, null, null, null, null);
+        new(traceId, traceId[..24], "pipeline", "running", startedAt, null, null, null, null, startedAt);
 
     private static StepRecord Step(string traceId, int number) => new(
         NewUuid(), traceId, number, $"step-{number}", "llm", "success", 1_000 + number, 1_050 + number, $"{{\"stepNumber\":{number}}}");
