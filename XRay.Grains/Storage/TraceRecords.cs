@@ -92,7 +92,7 @@ public sealed record TraceUpsert(
             return true;
         }
 
-        var order = (x.NamedAt ?? -1).CompareTo(y.NamedAt ?? -1);
+        var order = (x.NamedAt ?? long.MinValue).CompareTo(y.NamedAt ?? long.MinValue);
         order = order != 0 ? order : Utf8Order(x.Name, y.Name);
         return (order != 0 ? order : Utf8Order(x.Metadata, y.Metadata)) > 0;
     }
@@ -110,7 +110,7 @@ public sealed record TraceUpsert(
             return true;
         }
 
-        var order = (x.EndedAt ?? -1).CompareTo(y.EndedAt ?? -1);
+        var order = (x.EndedAt ?? long.MinValue).CompareTo(y.EndedAt ?? long.MinValue);
         order = order != 0 ? order : (x.Status == "failure").CompareTo(y.Status == "failure");
         order = order != 0 ? order : Utf8Order(x.Output, y.Output);
         return (order != 0 ? order : Utf8Order(x.Error, y.Error)) > 0;

@@ -42,8 +42,8 @@ internal static class MongoTraceDocuments
             ? BsonBoolean.False
             : Or(new BsonDocument("$eq", new BsonArray { IfNull("$name", BsonNull.Value), BsonNull.Value }),
                 Later(
-                    [new BsonInt64(t.NamedAt ?? -1), MongoBson.Literal(t.Name), MongoBson.Literal(t.Metadata ?? "")],
-                    [IfNull("$namedAt", new BsonInt64(-1)), "$name", IfNull("$metadata", "")]));
+                    [new BsonInt64(t.NamedAt ?? long.MinValue), MongoBson.Literal(t.Name), MongoBson.Literal(t.Metadata ?? "")],
+                    [IfNull("$namedAt", new BsonInt64(long.MinValue)), "$name", IfNull("$metadata", "")]));
         stage["name"] = Pick(names, MongoBson.Literal(MongoBson.Nullable(t.Name)), IfNull("$name", BsonNull.Value));
         stage["metadata"] = Pick(names, MongoBson.Literal(MongoBson.Nullable(t.Metadata)), IfNull("$metadata", BsonNull.Value));
         stage["namedAt"] = Pick(names, MongoBson.Nullable(t.NamedAt), IfNull("$namedAt", BsonNull.Value));
@@ -52,8 +52,8 @@ internal static class MongoTraceDocuments
             ? BsonBoolean.False
             : Or(new BsonDocument("$eq", new BsonArray { IfNull("$status", "running"), "running" }),
                 Later(
-                    [new BsonInt64(t.EndedAt ?? -1), new BsonBoolean(t.Status == "failure"), MongoBson.Literal(t.Output ?? ""), MongoBson.Literal(t.Error ?? "")],
-                    [IfNull("$endedAt", new BsonInt64(-1)), new BsonDocument("$eq", new BsonArray { "$status", "failure" }), IfNull("$output", ""), IfNull("$error", "")]));
+                    [new BsonInt64(t.EndedAt ?? long.MinValue), new BsonBoolean(t.Status == "failure"), MongoBson.Literal(t.Output ?? ""), MongoBson.Literal(t.Error ?? "")],
+                    [IfNull("$endedAt", new BsonInt64(long.MinValue)), new BsonDocument("$eq", new BsonArray { "$status", "failure" }), IfNull("$output", ""), IfNull("$error", "")]));
         stage["status"] = Pick(ends, MongoBson.Literal(t.Status), IfNull("$status", "running"));
         stage["endedAt"] = Pick(ends, MongoBson.Literal(MongoBson.Nullable(t.EndedAt)), IfNull("$endedAt", BsonNull.Value));
         stage["output"] = Pick(ends, MongoBson.Literal(MongoBson.Nullable(t.Output)), IfNull("$output", BsonNull.Value));

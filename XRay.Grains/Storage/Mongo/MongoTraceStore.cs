@@ -26,7 +26,7 @@ public sealed class MongoTraceStore(MongoStoreDatabase database, TimeProvider ti
             .Select(t => new UpdateOneModel<BsonDocument>(
                 Filter.Eq("traceId", t.TraceId),
                 Builders<BsonDocument>.Update.Pipeline(new BsonDocumentStagePipelineDefinition<BsonDocument, BsonDocument>([MergeStage(t, now)])))
-            { IsUpsert = true })
+            { IsUpsert = true, Collation = Collation.Simple }) // compare as TraceUpsert.Merge does, whatever the collection's default
             .ToList();
         await MongoTraceWrites.UpsertAsync(traces, upserts, cancellationToken).ConfigureAwait(false);
 

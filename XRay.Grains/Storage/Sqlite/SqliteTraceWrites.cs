@@ -54,16 +54,17 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
         {
             // A new trace starts with the steps already stored for it (steps may arrive first); afterwards its count
             // only grows by newly inserted steps (_addStepCount): O(1) per trace, however long the trace.
-            // The merge of TraceUpsert.Merge. In SET every expression sees the row as it was before the update.
+            // The merge of TraceUpsert.Merge (no time: the least 64-bit integer). In SET every expression sees the row as it was
+            // before the update.
             const string names = """
                 excluded.name IS NOT NULL AND (traces.name IS NULL OR
-                    (COALESCE(excluded.namedAt, -1), excluded.name, COALESCE(excluded.metadata, '')) >
-                    (COALESCE(traces.namedAt, -1), traces.name, COALESCE(traces.metadata, '')))
+                    (COALESCE(excluded.namedAt, -9223372036854775808), excluded.name, COALESCE(excluded.metadata, '')) >
+                    (COALESCE(traces.namedAt, -9223372036854775808), traces.name, COALESCE(traces.metadata, '')))
                 """;
             const string ends = """
                 excluded.status <> 'running' AND (traces.status = 'running' OR
-                    (COALESCE(excluded.endedAt, -1), excluded.status = 'failure', COALESCE(excluded.output, ''), COALESCE(excluded.error, '')) >
-                    (COALESCE(traces.endedAt, -1), traces.status = 'failure', COALESCE(traces.output, ''), COALESCE(traces.error, '')))
+                    (COALESCE(excluded.endedAt, -9223372036854775808), excluded.status = 'failure', COALESCE(excluded.output, ''), COALESCE(excluded.error, '')) >
+                    (COALESCE(traces.endedAt, -9223372036854775808), traces.status = 'failure', COALESCE(traces.output, ''), COALESCE(traces.error, '')))
                 """;
             _upsertTrace = new RawStatement(db, $"""
                 INSERT INTO traces (traceId, projectId, name, status, startedAt, endedAt, metadata, output, error, stepCount, updatedAt, namedAt)

@@ -75,6 +75,14 @@ public sealed class MongoStoreOfflineTests
 
         var running = MongoTraceDocuments.MergeStage(new TraceUpsert("t", "p", null, "running", 10, null, null, null, null, null), 99)["$set"].AsBsonDocument;
         Assert.Equal(BsonDocument.Parse("{ $ifNull: ['$status', 'running'] }"), running["status"]);
+        Assert.Equal(BsonDocument.Parse("{ $ifNull: ['$name', null] }"), running["name"]);
+        Assert.Equal(BsonDocument.Parse("{ $ifNull: ['$namedAt', null] }"), running["namedAt"]);
+
+        // The end's key: time (no time is the least Int64), then failure before success, then output and error.
+        var ends = stage["status"]["$cond"][0]["$or"][1]["$or"].AsBsonArray;
+        Assert.Equal(BsonDocument.Parse("{ $gt: [NumberLong('-9223372036854775808'), { $ifNull: ['$endedAt', NumberLong('-9223372036854775808')] }] }"), ends[0]["$and"][0]);
+        Assert.Equal(BsonDocument.Parse("{ $gt: [false, { $eq: ['$status', 'failure'] }] }"), ends[1]["$and"][1]);
+        Assert.Equal(BsonDocument.Parse("{ $gt: [{ $literal: '' }, { $ifNull: ['$error', ''] }] }"), ends[3]["$and"][3]);
     }
 
     [Fact]
