@@ -29,7 +29,22 @@ public static partial class IngestApi
             .RequireAuthorization(GatewayPolicies.ApiKey)
             .RequireRateLimiting(RateLimiting.SdkPolicy)
             .WithMetadata(new RequestSizeLimitAttribute(maxBody));
+        var schema = IngestSchema(app.ServiceProvider.GetRequiredService<IOptions<IngestOptions>>().Value);
+        app.MapGet("/api/v1/ingest/schema", () => TypedResults.Text(schema, "application/schema+json"))
+            .WithName("IngestSchema").WithTags("Ingest")
+            .WithSummary("The JSON Schema of an ingest batch (schema version 1), with this server's batch limit.")
+            .AllowAnonymous();
         return app;
+    }
+
+    /// <summary>docs/schema/ingest-batch.v1.json (embedded), its <c>events.maxItems</c> set to this server's <see cref="IngestOptions.MaxEventsPerBatch"/>.</summary>
+    internal static string IngestSchema(IngestOptions options)
+    {
+        using var stream = typeof(IngestApi).Assembly.GetManifestResourceStream("ingest-batch.v1.json")
+            ?? throw new InvalidOperationException("The ingest schema is not embedded in the gateway.");
+        var schema = System.Text.Json.Nodes.JsonNode.Parse(stream)!;
+        schema["properties"]!["events"]!["maxItems"] = options.MaxEventsPerBatch;
+        return schema.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
     /// <summary>The batch envelope (documentation only: the body is read as a raw JSON document).</summary>
@@ -119,7 +134,7 @@ public static partial class IngestApi
             return "A property name of the body is not valid text (a lone surrogate escape).";
         }
 
-        if (version.ValueKind != JsonValueKind.Undefined && !(version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v) && v == 1))
+        if (version.ValueKind != JsonValueKind.Undefined && !(IngestEventParser.TryGetInt32Value(version, out var v) && v == 1))
         {
             return "schemaVersion must be 1.";
         }

@@ -176,7 +176,7 @@ public static class IngestEventParser
             return "stepId must be a uuid.";
         }
 
-        if (e.StepNumber.ValueKind != JsonValueKind.Number || !e.StepNumber.TryGetInt32(out var stepNumber) || stepNumber < 1)
+        if (!TryGetInt32Value(e.StepNumber, out var stepNumber) || stepNumber < 1)
         {
             return "stepNumber must be a positive integer.";
         }
@@ -325,7 +325,37 @@ public static class IngestEventParser
     private static bool IsObjectOrAbsent(JsonElement property) =>
         property.ValueKind is JsonValueKind.Object or JsonValueKind.Undefined or JsonValueKind.Null;
 
-    /// <summary>An optional timestamp: absent or null gives null; a malformed one fails.</summary>
+    /// <summary>
+    /// A JSON number whose value is an integer in <see cref="int"/>'s range, however written: <c>1</c>, <c>1.0</c> and
+    /// <c>1e0</c> are one value in JSON (and in JSON Schema's <c>integer</c>); <c>1.5</c> is not an integer.
+    /// </summary>
+    public static bool TryGetInt32Value(JsonElement number, out int value)
+    {
+        value = 0;
+        if (number.ValueKind != JsonValueKind.Number)
+        {
+            return false;
+        }
+
+        if (number.TryGetInt32(out value))
+        {
+            return true;
+        }
+
+        if (number.TryGetDouble(out var d) && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue)
+        {
+            value = (int)d;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// An optional timestamp: absent or null gives null; anything but an RFC 3339 date-time fails
+    /// (<c>yyyy-MM-ddTHH:mm:ss[.fraction](Z|±hh:mm)</c>, the schema's <c>date-time</c>). .NET alone would also take a
+    /// date without a time, or a space for the <c>T</c>.
+    /// </summary>
     private static bool TryTime(JsonElement property, out long? unixMs)
     {
         unixMs = null;
@@ -334,13 +364,45 @@ public static class IngestEventParser
             return true;
         }
 
-        if (property.ValueKind != JsonValueKind.String || !property.TryGetDateTimeOffset(out var value))
+        if (property.ValueKind != JsonValueKind.String || !HasRfc3339Shape(property) || !property.TryGetDateTimeOffset(out var value))
         {
             return false;
         }
 
         unixMs = value.ToUnixTimeMilliseconds();
         return true;
+    }
+
+    /// <summary>Whether a string element reads <c>yyyy-MM-ddTHH:mm:ss[.fraction](Z|±hh:mm)</c>; the values are checked by the parse after.</summary>
+    private static bool HasRfc3339Shape(JsonElement text)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(text)[1..^1]; // the token, without its quotes
+        return raw.IndexOf((byte)'\\') < 0 ? HasRfc3339Shape(raw) : HasRfc3339Shape(System.Text.Encoding.UTF8.GetBytes(text.GetString()!));
+    }
+
+    internal static bool HasRfc3339Shape(ReadOnlySpan<byte> s)
+    {
+        if (s.Length < 20 || !Digits(s[..4]) || s[4] != '-' || !Digits(s.Slice(5, 2)) || s[7] != '-' || !Digits(s.Slice(8, 2)) || s[10] != 'T'
+            || !Digits(s.Slice(11, 2)) || s[13] != ':' || !Digits(s.Slice(14, 2)) || s[16] != ':' || !Digits(s.Slice(17, 2)))
+        {
+            return false;
+        }
+
+        var zone = s[19..];
+        if (zone[0] == '.')
+        {
+            var fraction = zone[1..].IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+            if (fraction <= 0)
+            {
+                return false; // no digit after the point, or nothing after the digits
+            }
+
+            zone = zone[(1 + fraction)..];
+        }
+
+        return zone is [(byte)'Z'] || (zone.Length == 6 && zone[0] is (byte)'+' or (byte)'-' && Digits(zone.Slice(1, 2)) && zone[3] == ':' && Digits(zone.Slice(4, 2)));
+
+        static bool Digits(ReadOnlySpan<byte> digits) => !digits.ContainsAnyExceptInRange((byte)'0', (byte)'9');
     }
 
     private static bool TryParseType(string name, out IngestEventType type)

@@ -52,10 +52,30 @@ public sealed class IngestEventParserTests
     [InlineData("\"stepNumber\":1,\"metadata\":[]", "metadata must be a JSON object.")]
     [InlineData("\"stepNumber\":1,\"dataIds\":[\"x\"]", "dataIds must hold uuids.")]
     [InlineData("\"stepNumber\":1,\"endedAt\":\"2026-12-01T09:00:00Z\"", "endedAt must not be before startedAt.")]
+    [InlineData("\"stepNumber\":1.5", "stepNumber must be a positive integer.")]
+    [InlineData("\"stepNumber\":2147483648", "stepNumber must be a positive integer.")]
+    [InlineData("\"stepNumber\":1,\"endedAt\":\"2026-12-02\"", "startedAt and endedAt must be RFC 3339 date-times.")]
+    [InlineData("\"stepNumber\":1,\"endedAt\":\"2026-12-02 10:00:00Z\"", "startedAt and endedAt must be RFC 3339 date-times.")]
+    [InlineData("\"stepNumber\":1,\"endedAt\":\"2026-12-02T10:00:00.Z\"", "startedAt and endedAt must be RFC 3339 date-times.")]
+    [InlineData("\"stepNumber\":1,\"endedAt\":\"2026-12-02T10:00:00+0100\"", "startedAt and endedAt must be RFC 3339 date-times.")]
+    [InlineData("\"stepNumber\":1,\"endedAt\":\"2026-12-02T10:00:00\"", "startedAt and endedAt must be RFC 3339 date-times.")]
     public void A_bad_step_field_is_named(string fields, string reason)
     {
         var error = Refuse($$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a02","type":"step","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:01Z","stepId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a03","name":"s",{{{fields}}}}""");
 
         Assert.Equal(reason, error);
+    }
+
+    [Theory]
+    [InlineData("1.0", "2026-12-01T10:00:01Z")]
+    [InlineData("1e0", "2026-12-01T10:00:01.5+01:00")]
+    [InlineData("1", "2026-12-01T10:00:01.123456789-05:30")]
+    [InlineData("1", "\\u0032026-12-01T10:00:01Z")]
+    public void A_step_number_written_as_any_integral_number_and_any_RFC_3339_time_are_accepted(string stepNumber, string time)
+    {
+        var evt = Accept($$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a02","type":"step","traceId":"{{{TraceId}}}","timestamp":"{{{time}}}","stepId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a03","name":"s","stepNumber":{{{stepNumber}}}}""");
+
+        Assert.Equal(1, evt.StepNumber);
+        Assert.Equal(DateTimeOffset.Parse(time.Replace("\\u0032", "2", StringComparison.Ordinal)).ToUnixTimeMilliseconds(), evt.Timestamp);
     }
 }

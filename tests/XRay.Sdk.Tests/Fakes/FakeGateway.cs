@@ -22,6 +22,9 @@ public sealed class FakeGateway : IAsyncDisposable
 
     public ConcurrentDictionary<string, JsonElement> Events { get; } = new();
 
+    /// <summary>Every ingest body that was JSON, as received.</summary>
+    public ConcurrentQueue<JsonElement> Batches { get; } = new();
+
     public ConcurrentDictionary<string, byte[]> Blobs { get; } = new();
 
     public ConcurrentDictionary<string, string> BlobContentTypes { get; } = new();
@@ -76,6 +79,7 @@ public sealed class FakeGateway : IAsyncDisposable
                 return Results.Problem("not JSON", statusCode: 400);
             }
 
+            Batches.Enqueue(body.Clone());
             if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Array)
             {
                 return Results.Problem("no events array", statusCode: 400);

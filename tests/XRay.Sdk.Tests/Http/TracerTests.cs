@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using XRay.Sdk.Tests.Fakes;
+using XRay.Testing;
 
 namespace XRay.Sdk.Tests.Http;
 
@@ -64,6 +65,34 @@ public sealed class TracerTests : IAsyncLifetime
         Assert.Equal(0, stats.EventsDropped);
         Assert.Equal(3, stats.BlobsSent);
         Assert.Equal(0, stats.SpoolBytes);
+    }
+
+    [Fact]
+    public async Task What_the_SDK_sends_is_valid_by_the_event_contracts_JSON_Schema()
+    {
+        var tracer = new XRayTracer(TestTracers.Options(_gateway.BaseAddress));
+        await using (tracer)
+        {
+            var succeeded = tracer.CreateTrace("competitor-search", new { product = "laptop stand", tags = new[] { "a", "b" } });
+            succeeded.Step("keywords", kind: "llm", input: "laptop stand", output: new[] { "stand" }, reasoning: "nouns");
+            using (var step = succeeded.BeginStep("search", kind: "search", input: new { q = "stand" }))
+            {
+                step.Candidates = new[] { new { asin = "B1", score = 0.9 } };
+                step.AddDataId(succeeded.DataText("prompt"));
+            }
+
+            succeeded.Error("rank", new TimeoutException("ranker timed out"), kind: "rank");
+            succeeded.Success(new { winner = "B1" });
+
+            var failed = tracer.CreateTrace("without-metadata");
+            failed.Step("only", output: null);
+            failed.Failure(new InvalidOperationException("no competitor"));
+            tracer.CreateTrace("failed-by-message").Failure("gave up");
+        }
+
+        Assert.NotEmpty(_gateway.Batches);
+        Assert.Equal(["error", "failure", "step", "success", "trace"], _gateway.Events.Values.Select(e => e.GetProperty("type").GetString()).Distinct().Order());
+        Assert.All(_gateway.Batches, batch => Assert.Null(IngestSchema.Problems(batch)));
     }
 
     [Fact]
