@@ -23,14 +23,18 @@ public static class IngestEventParser
     /// consumers apply what this returns without parsing its JSON again (<see cref="IngestRecordCodec"/>).
     /// </summary>
     public static bool TryAccept(JsonElement element, string requiredProjectId, int maxEventBytes, out IngestEvent? value, out string error) =>
-        TryParse(element, requiredProjectId, allowData: false, maxEventBytes, out value, out error);
+        TryParse(element, requiredProjectId, allowData: false, maxEventBytes, out value, out error, strictTimes: true);
 
     /// <summary>
     /// Checks an event and renders it; <paramref name="allowData"/> admits <c>data</c> events, which only the presign
     /// endpoint writes. On failure <paramref name="error"/> says what is wrong. The consumers use it for records that
     /// are an event's JSON (written by an earlier version, the presign endpoint, or another producer).
     /// </summary>
-    public static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error)
+    /// <param name="strictTimes">
+    /// Times must have RFC 3339's shape (<see cref="TryAccept"/>: where events enter). Records already in the log were
+    /// acknowledged under earlier, laxer rules (any form <see cref="DateTimeOffset"/> parses), so they are read as before.
+    /// </param>
+    public static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error, bool strictTimes = false)
     {
         value = null;
         if (element.ValueKind != JsonValueKind.Object)
@@ -59,7 +63,7 @@ public static class IngestEventParser
             return false;
         }
 
-        error = Check(element, requiredProjectId, allowData, out value) ?? string.Empty;
+        error = Check(element, requiredProjectId, allowData, strictTimes, out value) ?? string.Empty;
         return error.Length == 0;
     }
 
@@ -106,7 +110,7 @@ public static class IngestEventParser
         return false;
     }
 
-    private static string? Check(JsonElement element, string? requiredProjectId, bool allowData, out IngestEvent? value)
+    private static string? Check(JsonElement element, string? requiredProjectId, bool allowData, bool strictTimes, out IngestEvent? value)
     {
         value = null;
         var e = EventProperties.Of(element);
@@ -135,7 +139,7 @@ public static class IngestEventParser
             return "traceId belongs to another project than the API key.";
         }
 
-        if (!TryTime(e.Timestamp, out var timestamp) || timestamp is null)
+        if (!TryTime(e.Timestamp, strictTimes, out var timestamp) || timestamp is null)
         {
             return "timestamp must be an RFC 3339 date-time.";
         }
@@ -144,7 +148,7 @@ public static class IngestEventParser
         var problem = type switch
         {
             IngestEventType.Trace => CheckTrace(in e, ref evt),
-            IngestEventType.Step or IngestEventType.Error => CheckStep(in e, type, ref evt),
+            IngestEventType.Step or IngestEventType.Error => CheckStep(in e, type, strictTimes, ref evt),
             IngestEventType.Success => CheckEnd(in e, requireError: false, ref evt),
             IngestEventType.Failure => CheckEnd(in e, requireError: true, ref evt),
             _ => CheckData(in e, ref evt),
@@ -169,7 +173,7 @@ public static class IngestEventParser
         return null;
     }
 
-    private static string? CheckStep(in EventProperties e, IngestEventType type, ref IngestEvent evt)
+    private static string? CheckStep(in EventProperties e, IngestEventType type, bool strictTimes, ref IngestEvent evt)
     {
         if (!TryString(e.StepId, out var stepId) || !TraceIds.IsUuid(stepId))
         {
@@ -193,7 +197,7 @@ public static class IngestEventParser
             return $"kind must be a string of at most {MaxKindLength} characters.";
         }
 
-        if (!TryTime(e.StartedAt, out var startedAt) || !TryTime(e.EndedAt, out var endedAt))
+        if (!TryTime(e.StartedAt, strictTimes, out var startedAt) || !TryTime(e.EndedAt, strictTimes, out var endedAt))
         {
             return "startedAt and endedAt must be RFC 3339 date-times.";
         }
@@ -342,7 +346,8 @@ public static class IngestEventParser
             return true;
         }
 
-        if (number.TryGetDouble(out var d) && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue)
+        // decimal holds 28–29 significant digits: 1.0000000000000001 stays a fraction, where a double rounds it to 1.
+        if (number.TryGetDecimal(out var d) && d == decimal.Truncate(d) && d is >= int.MinValue and <= int.MaxValue)
         {
             value = (int)d;
             return true;
@@ -354,9 +359,9 @@ public static class IngestEventParser
     /// <summary>
     /// An optional timestamp: absent or null gives null; anything but an RFC 3339 date-time fails
     /// (<c>yyyy-MM-ddTHH:mm:ss[.fraction](Z|±hh:mm)</c>, the schema's <c>date-time</c>). .NET alone would also take a
-    /// date without a time, or a space for the <c>T</c>.
+    /// date without a time, or a time without an offset.
     /// </summary>
-    private static bool TryTime(JsonElement property, out long? unixMs)
+    private static bool TryTime(JsonElement property, bool strict, out long? unixMs)
     {
         unixMs = null;
         if (property.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
@@ -364,7 +369,7 @@ public static class IngestEventParser
             return true;
         }
 
-        if (property.ValueKind != JsonValueKind.String || !HasRfc3339Shape(property) || !property.TryGetDateTimeOffset(out var value))
+        if (property.ValueKind != JsonValueKind.String || (strict && !HasRfc3339Shape(property)) || !property.TryGetDateTimeOffset(out var value))
         {
             return false;
         }

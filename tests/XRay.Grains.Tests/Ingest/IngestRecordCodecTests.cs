@@ -130,6 +130,19 @@ public sealed class IngestRecordCodecTests
         "73223A5B2230313933613162322D303030302D376535662D386139622D306331643265336634613034225D7DC101C1010101" +
         "C101E0";
 
+    [Theory]
+    [InlineData("2026-12-01")]
+    [InlineData("2026-12-01T10:00:00")]
+    public void A_JSON_record_acknowledged_under_the_laxer_time_rules_of_earlier_versions_still_reads(string time)
+    {
+        // Ingest now refuses these forms (RFC 3339 only); a record an earlier gateway acknowledged must not be lost.
+        var json = $$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a02","type":"step","traceId":"{{{TraceId}}}","timestamp":"{{{time}}}","stepId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a03","name":"s","stepNumber":1,"startedAt":"{{{time}}}"}""";
+        Assert.StartsWith("timestamp must be", Refuse(json), StringComparison.Ordinal);
+
+        Assert.True(Codec.TryDecode(Encoding.UTF8.GetBytes(json), out var decoded, out var error), error);
+        Assert.Equal(JsonDocument.Parse($"\"{time}\"").RootElement.GetDateTimeOffset().ToUnixTimeMilliseconds(), decoded!.Timestamp);
+    }
+
     [Fact]
     public void A_compact_record_written_by_this_version_still_reads()
     {
