@@ -30,7 +30,13 @@ public static partial class IngestApi
             .RequireRateLimiting(RateLimiting.SdkPolicy)
             .WithMetadata(new RequestSizeLimitAttribute(maxBody));
         var schema = IngestSchema(app.ServiceProvider.GetRequiredService<IOptions<IngestOptions>>().Value);
-        app.MapGet("/api/v1/ingest/schema", () => TypedResults.Text(schema, "application/schema+json"))
+        var etag = $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(schema)))[..16]}\"";
+        app.MapGet("/api/v1/ingest/schema", (HttpContext context) =>
+            {
+                context.Response.Headers.ETag = etag;
+                context.Response.Headers.CacheControl = "public, max-age=3600";
+                return context.Request.Headers.IfNoneMatch == etag ? Results.StatusCode(StatusCodes.Status304NotModified) : Results.Text(schema, "application/schema+json");
+            })
             .WithName("IngestSchema").WithTags("Ingest")
             .WithSummary("The JSON Schema of an ingest batch (schema version 1), with this server's batch limit.")
             .AllowAnonymous();

@@ -25,10 +25,17 @@ public static class TraceIds
         return true;
     }
 
-    /// <summary>True when <paramref name="value"/> is a uuid in its canonical 8-4-4-4-12 form.</summary>
+    /// <summary>
+    /// True when <paramref name="value"/> is a uuid in its canonical 8-4-4-4-12 form: hex digits (either case) and dashes
+    /// only. <see cref="Guid.TryParseExact(ReadOnlySpan{char}, ReadOnlySpan{char}, out Guid)"/> with "D" would also take
+    /// groups spelled with <c>+</c> or <c>0x</c>, which the event contract's JSON Schema refuses.
+    /// </summary>
     public static bool IsUuid(ReadOnlySpan<char> value) =>
         value.Length == 36 && value[8] == '-' && value[13] == '-' && value[18] == '-' && value[23] == '-'
-        && Guid.TryParseExact(value, "D", out _);
+        && !value[..8].ContainsAnyExcept(HexDigits) && !value[9..13].ContainsAnyExcept(HexDigits) && !value[14..18].ContainsAnyExcept(HexDigits)
+        && !value[19..23].ContainsAnyExcept(HexDigits) && !value[24..].ContainsAnyExcept(HexDigits);
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
 
     /// <summary>Creates a trace id for a project with a time-ordered uuid.</summary>
     public static string New(string projectId) => $"{projectId}-{Guid.CreateVersion7():D}";

@@ -24,6 +24,14 @@ public sealed class IngestSchemaTests(GatewayFixture fixture)
         var written = JsonNode.Parse(await File.ReadAllTextAsync(IngestSchema.Path, TestContext.Current.CancellationToken))!;
         Assert.Equal(1000, served["properties"]!["events"]!["maxItems"]!.GetValue<int>());
         Assert.True(JsonNode.DeepEquals(written, served));
+
+        // Cacheable: the same ETag answers 304 without a body.
+        Assert.True(response.Headers.CacheControl?.Public);
+        using var again = new HttpRequestMessage(HttpMethod.Get, "api/v1/ingest/schema");
+        again.Headers.IfNoneMatch.Add(response.Headers.ETag!);
+        using var notModified = await fixture.Client.SendAsync(again, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        Assert.Empty(await notModified.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -126,7 +134,7 @@ public sealed class IngestSchemaTests(GatewayFixture fixture)
         "0123456789abcdef01234567-01990000-0000-7000-8000-000000000000",
         "2026-11-25T09:30:00Z", "2026-11-25T09:30:00.123+01:00", "2026-11-25", "2026-11-25 09:30:00Z", "2026-13-45T99:99:99Z",
         "2026-11-25T09:30:00Z\n", "2016-12-31T23:59:60Z", "2026-11-25T09:30:00+14:00", "2026-11-25T09:30:00+14:01", "2026-11-25T09:30:00.12345678901234567Z",
-        "01990000-0000-7000-8000-000000000000\n",
+        "01990000-0000-7000-8000-000000000000\n", "+1990000-0000-7000-8000-000000000000", "0x990000-0x00-7000-8000-000000000000",
         new JsonArray(), new JsonObject(), new JsonArray(1, "two", null), JsonNode.Parse("{\"a\":{\"b\":[1,{\"c\":null}]}}"),
         new JsonArray("01990000-0000-7000-8000-000000000000"),
         new JsonArray([.. Enumerable.Range(0, 100).Select(_ => (JsonNode?)"01990000-0000-7000-8000-000000000000")]),
