@@ -30,12 +30,15 @@ public static partial class IngestApi
             .RequireRateLimiting(RateLimiting.SdkPolicy)
             .WithMetadata(new RequestSizeLimitAttribute(maxBody));
         var schema = IngestSchema(app.ServiceProvider.GetRequiredService<IOptions<IngestOptions>>().Value);
-        var etag = $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(schema)))[..16]}\"";
+        var etag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue(
+            $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(schema)))[..16]}\"");
         app.MapGet("/api/v1/ingest/schema", (HttpContext context) =>
             {
-                context.Response.Headers.ETag = etag;
+                context.Response.Headers.ETag = etag.ToString();
                 context.Response.Headers.CacheControl = "public, max-age=3600";
-                return context.Request.Headers.IfNoneMatch == etag ? Results.StatusCode(StatusCodes.Status304NotModified) : Results.Text(schema, "application/schema+json");
+                // If-None-Match compares weakly (RFC 9110): W/ tags from a compressing proxy, lists and * match too.
+                var notModified = context.Request.GetTypedHeaders().IfNoneMatch.Any(t => t.Equals(Microsoft.Net.Http.Headers.EntityTagHeaderValue.Any) || t.Compare(etag, useStrongComparison: false));
+                return notModified ? Results.StatusCode(StatusCodes.Status304NotModified) : Results.Text(schema, "application/schema+json");
             })
             .WithName("IngestSchema").WithTags("Ingest")
             .WithSummary("The JSON Schema of an ingest batch (schema version 1), with this server's batch limit.")
@@ -50,7 +53,8 @@ public static partial class IngestApi
             ?? throw new InvalidOperationException("The ingest schema is not embedded in the gateway.");
         var schema = System.Text.Json.Nodes.JsonNode.Parse(stream)!;
         schema["properties"]!["events"]!["maxItems"] = options.MaxEventsPerBatch;
-        return schema.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        // Relaxed escaping: the patterns' + stays +, not \u002B (the document is served as JSON, never embedded in HTML).
+        return schema.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     /// <summary>The batch envelope (documentation only: the body is read as a raw JSON document).</summary>

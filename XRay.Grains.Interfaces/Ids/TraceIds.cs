@@ -6,8 +6,8 @@ public static class TraceIds
     /// <summary>Length of a trace id: 24 hex digits, a dash, and a 36-character uuid.</summary>
     public const int Length = 24 + 1 + 36;
 
-    /// <summary>Splits a trace id; returns <c>false</c> unless it is exactly <c>{objectId}-{uuid}</c>.</summary>
-    public static bool TryParse(string? traceId, out string projectId)
+    /// <summary>Splits a trace id; returns <c>false</c> unless it is exactly <c>{objectId}-{uuid}</c> (<paramref name="legacy"/>: see <see cref="IsUuid(ReadOnlySpan{char}, bool)"/>).</summary>
+    public static bool TryParse(string? traceId, out string projectId, bool legacy = false)
     {
         projectId = string.Empty;
         if (traceId is null || traceId.Length != Length || traceId[24] != '-')
@@ -16,7 +16,7 @@ public static class TraceIds
         }
 
         var span = traceId.AsSpan();
-        if (!ObjectIds.IsValid(span[..24]) || !IsUuid(span[25..]))
+        if (!ObjectIds.IsValid(span[..24]) || !IsUuid(span[25..], legacy))
         {
             return false;
         }
@@ -30,7 +30,15 @@ public static class TraceIds
     /// only. <see cref="Guid.TryParseExact(ReadOnlySpan{char}, ReadOnlySpan{char}, out Guid)"/> with "D" would also take
     /// groups spelled with <c>+</c> or <c>0x</c>, which the event contract's JSON Schema refuses.
     /// </summary>
-    public static bool IsUuid(ReadOnlySpan<char> value) =>
+    /// <param name="legacy">
+    /// Also the forms accepted before (any that <see cref="Guid.TryParseExact(ReadOnlySpan{char}, ReadOnlySpan{char}, out Guid)"/>
+    /// reads as "D"): for records an earlier version acknowledged.
+    /// </param>
+    public static bool IsUuid(ReadOnlySpan<char> value, bool legacy = false) =>
+        legacy ? value.Length == 36 && value[8] == '-' && value[13] == '-' && value[18] == '-' && value[23] == '-' && Guid.TryParseExact(value, "D", out _) : IsCanonicalUuid(value);
+
+    /// <summary>True when <paramref name="value"/> is a uuid in its canonical 8-4-4-4-12 form (hex digits of either case).</summary>
+    private static bool IsCanonicalUuid(ReadOnlySpan<char> value) =>
         value.Length == 36 && value[8] == '-' && value[13] == '-' && value[18] == '-' && value[23] == '-'
         && !value[..8].ContainsAnyExcept(HexDigits) && !value[9..13].ContainsAnyExcept(HexDigits) && !value[14..18].ContainsAnyExcept(HexDigits)
         && !value[19..23].ContainsAnyExcept(HexDigits) && !value[24..].ContainsAnyExcept(HexDigits);

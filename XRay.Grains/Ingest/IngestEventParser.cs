@@ -23,18 +23,19 @@ public static class IngestEventParser
     /// consumers apply what this returns without parsing its JSON again (<see cref="IngestRecordCodec"/>).
     /// </summary>
     public static bool TryAccept(JsonElement element, string requiredProjectId, int maxEventBytes, out IngestEvent? value, out string error) =>
-        TryParse(element, requiredProjectId, allowData: false, maxEventBytes, out value, out error, strictTimes: true);
+        TryParse(element, requiredProjectId, allowData: false, maxEventBytes, out value, out error, strict: true);
 
     /// <summary>
     /// Checks an event and renders it; <paramref name="allowData"/> admits <c>data</c> events, which only the presign
     /// endpoint writes. On failure <paramref name="error"/> says what is wrong. The consumers use it for records that
     /// are an event's JSON (written by an earlier version, the presign endpoint, or another producer).
     /// </summary>
-    /// <param name="strictTimes">
-    /// Times must have RFC 3339's shape (<see cref="TryAccept"/>: where events enter). Records already in the log were
-    /// acknowledged under earlier, laxer rules (any form <see cref="DateTimeOffset"/> parses), so they are read as before.
+    /// <param name="strict">
+    /// Ingest's rules now (<see cref="TryAccept"/>: where events enter): times in RFC 3339's shape, uuids of hex digits.
+    /// Records already in the log were acknowledged under earlier, laxer rules (any time <see cref="DateTimeOffset"/>
+    /// parses, any uuid <see cref="Guid"/> parses), so they are read by those.
     /// </param>
-    public static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error, bool strictTimes = false)
+    public static bool TryParse(JsonElement element, string? requiredProjectId, bool allowData, int maxEventBytes, out IngestEvent? value, out string error, bool strict = false)
     {
         value = null;
         if (element.ValueKind != JsonValueKind.Object)
@@ -63,7 +64,7 @@ public static class IngestEventParser
             return false;
         }
 
-        error = Check(element, requiredProjectId, allowData, strictTimes, out value) ?? string.Empty;
+        error = Check(element, requiredProjectId, allowData, strict, out value) ?? string.Empty;
         return error.Length == 0;
     }
 
@@ -110,11 +111,11 @@ public static class IngestEventParser
         return false;
     }
 
-    private static string? Check(JsonElement element, string? requiredProjectId, bool allowData, bool strictTimes, out IngestEvent? value)
+    private static string? Check(JsonElement element, string? requiredProjectId, bool allowData, bool strict, out IngestEvent? value)
     {
         value = null;
         var e = EventProperties.Of(element);
-        if (!TryString(e.EventId, out var eventId) || !TraceIds.IsUuid(eventId))
+        if (!TryString(e.EventId, out var eventId) || !TraceIds.IsUuid(eventId, legacy: !strict))
         {
             return "eventId must be a uuid.";
         }
@@ -129,7 +130,7 @@ public static class IngestEventParser
             return "data events are created by POST /api/v1/presign, not sent to ingest.";
         }
 
-        if (!TryString(e.TraceId, out var traceId) || !TraceIds.TryParse(traceId, out var projectId))
+        if (!TryString(e.TraceId, out var traceId) || !TraceIds.TryParse(traceId, out var projectId, legacy: !strict))
         {
             return "traceId must be {projectId}-{uuid}.";
         }
@@ -139,7 +140,7 @@ public static class IngestEventParser
             return "traceId belongs to another project than the API key.";
         }
 
-        if (!TryTime(e.Timestamp, strictTimes, out var timestamp) || timestamp is null)
+        if (!TryTime(e.Timestamp, strict, out var timestamp) || timestamp is null)
         {
             return "timestamp must be an RFC 3339 date-time.";
         }
@@ -148,7 +149,7 @@ public static class IngestEventParser
         var problem = type switch
         {
             IngestEventType.Trace => CheckTrace(in e, ref evt),
-            IngestEventType.Step or IngestEventType.Error => CheckStep(in e, type, strictTimes, ref evt),
+            IngestEventType.Step or IngestEventType.Error => CheckStep(in e, type, strict, ref evt),
             IngestEventType.Success => CheckEnd(in e, requireError: false, ref evt),
             IngestEventType.Failure => CheckEnd(in e, requireError: true, ref evt),
             _ => CheckData(in e, ref evt),
@@ -173,9 +174,9 @@ public static class IngestEventParser
         return null;
     }
 
-    private static string? CheckStep(in EventProperties e, IngestEventType type, bool strictTimes, ref IngestEvent evt)
+    private static string? CheckStep(in EventProperties e, IngestEventType type, bool strict, ref IngestEvent evt)
     {
-        if (!TryString(e.StepId, out var stepId) || !TraceIds.IsUuid(stepId))
+        if (!TryString(e.StepId, out var stepId) || !TraceIds.IsUuid(stepId, legacy: !strict))
         {
             return "stepId must be a uuid.";
         }
@@ -197,7 +198,7 @@ public static class IngestEventParser
             return $"kind must be a string of at most {MaxKindLength} characters.";
         }
 
-        if (!TryTime(e.StartedAt, strictTimes, out var startedAt) || !TryTime(e.EndedAt, strictTimes, out var endedAt))
+        if (!TryTime(e.StartedAt, strict, out var startedAt) || !TryTime(e.EndedAt, strict, out var endedAt))
         {
             return "startedAt and endedAt must be RFC 3339 date-times.";
         }
@@ -218,7 +219,7 @@ public static class IngestEventParser
             return "metadata must be a JSON object.";
         }
 
-        if (CheckDataIds(e.DataIds) is { } dataIdsProblem)
+        if (CheckDataIds(e.DataIds, strict) is { } dataIdsProblem)
         {
             return dataIdsProblem;
         }
@@ -257,7 +258,7 @@ public static class IngestEventParser
 
     private static string? CheckData(in EventProperties e, ref IngestEvent evt)
     {
-        if (!TryString(e.DataId, out var dataId) || !TraceIds.IsUuid(dataId))
+        if (!TryString(e.DataId, out var dataId) || !TraceIds.IsUuid(dataId, legacy: true)) // data events: only the presign endpoint writes them
         {
             return "dataId must be a uuid.";
         }
@@ -276,7 +277,7 @@ public static class IngestEventParser
         return null;
     }
 
-    private static string? CheckDataIds(JsonElement ids)
+    private static string? CheckDataIds(JsonElement ids, bool strict)
     {
         if (ids.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
@@ -290,7 +291,7 @@ public static class IngestEventParser
 
         foreach (var id in ids.EnumerateArray())
         {
-            if (id.ValueKind != JsonValueKind.String || !TraceIds.IsUuid(id.GetString()))
+            if (id.ValueKind != JsonValueKind.String || !TraceIds.IsUuid(id.GetString(), legacy: !strict))
             {
                 return "dataIds must hold uuids.";
             }

@@ -60,7 +60,8 @@ public sealed record TraceUpsert(
     /// and associative: the earliest start wins; name and metadata come together from the latest <c>trace</c> event
     /// (by time, then name, then metadata); status, end, output and error together from the latest end (by time,
     /// <c>failure</c> before <c>success</c> in a tie, then output, then error); a <c>running</c> upsert never ends a
-    /// trace. Text compares in UTF-8 byte order, as SQLite and MongoDB compare it.
+    /// trace. Text compares in UTF-8 byte order, as SQLite and MongoDB compare it. Holds for upserts as the fold makes
+    /// them: metadata only with a name, output and error only with an end.
     /// </summary>
     public static TraceUpsert Merge(TraceUpsert stored, TraceUpsert incoming)
     {

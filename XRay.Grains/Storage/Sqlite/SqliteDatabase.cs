@@ -117,23 +117,37 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
-    /// <summary>Adds <paramref name="column"/> unless its table has it; checked and added in one write transaction, so two processes starting on one file cannot both add it.</summary>
+    /// <summary>
+    /// Adds <paramref name="column"/> unless its table has it. Looked up first without a lock (the usual case: present);
+    /// when missing, checked again and added in one write transaction, so two processes starting on one file cannot both add it.
+    /// </summary>
     private static async Task AddColumnAsync(SqliteConnection connection, SqliteAddedColumn column, CancellationToken cancellationToken)
     {
+        if (await HasColumnAsync(connection, column, null, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
         await using var transaction = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE
+        if (!await HasColumnAsync(connection, column, transaction, cancellationToken).ConfigureAwait(false))
+        {
+            await using var alter = connection.CreateCommand();
+            alter.Transaction = transaction;
+            alter.CommandText = $"ALTER TABLE {column.Table} ADD COLUMN {column.Column} {column.Definition}";
+            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> HasColumnAsync(SqliteConnection connection, SqliteAddedColumn column, SqliteTransaction? transaction, CancellationToken cancellationToken)
+    {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = "SELECT COUNT(*) FROM pragma_table_info($table) WHERE name = $column";
         command.Parameters.AddWithValue("$table", column.Table);
         command.Parameters.AddWithValue("$column", column.Column);
-        if ((long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0)
-        {
-            command.Parameters.Clear();
-            command.CommandText = $"ALTER TABLE {column.Table} ADD COLUMN {column.Column} {column.Definition}";
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0;
     }
 
     private async Task InitializeAsync(CancellationToken cancellationToken)

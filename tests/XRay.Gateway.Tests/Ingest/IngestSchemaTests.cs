@@ -27,11 +27,20 @@ public sealed class IngestSchemaTests(GatewayFixture fixture)
 
         // Cacheable: the same ETag answers 304 without a body.
         Assert.True(response.Headers.CacheControl?.Public);
-        using var again = new HttpRequestMessage(HttpMethod.Get, "api/v1/ingest/schema");
-        again.Headers.IfNoneMatch.Add(response.Headers.ETag!);
-        using var notModified = await fixture.Client.SendAsync(again, TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
-        Assert.Empty(await notModified.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+        var tag = response.Headers.ETag!.Tag;
+        foreach (var ifNoneMatch in (string[])[tag, $"W/{tag}", $"\"other\", {tag}", "*"])
+        {
+            using var again = new HttpRequestMessage(HttpMethod.Get, "api/v1/ingest/schema");
+            again.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
+            using var notModified = await fixture.Client.SendAsync(again, TestContext.Current.CancellationToken);
+            Assert.True(notModified.StatusCode == HttpStatusCode.NotModified, ifNoneMatch);
+            Assert.Empty(await notModified.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+        }
+
+        using var changed = new HttpRequestMessage(HttpMethod.Get, "api/v1/ingest/schema");
+        changed.Headers.TryAddWithoutValidation("If-None-Match", "\"other\"");
+        using var full = await fixture.Client.SendAsync(changed, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, full.StatusCode);
     }
 
     [Fact]

@@ -144,6 +144,17 @@ public sealed class IngestRecordCodecTests
     }
 
     [Fact]
+    public void A_JSON_record_with_uuid_groups_spelled_as_earlier_versions_took_them_still_reads()
+    {
+        // Ingest now takes hex digits only; Guid.TryParseExact took "+" and "0x" groups, and such records were acknowledged.
+        var json = $$$"""{"eventId":"+193a1b2-0000-7e5f-8a9b-0c1d2e3f4a02","type":"step","traceId":"{{{Project}}}-0x93a1b2-0000-7e5f-8a9b-0c1d2e3f4a05","timestamp":"2026-12-01T10:00:00Z","stepId":"0193a1b2-0x00-7e5f-8a9b-0c1d2e3f4a03","name":"s","stepNumber":1,"dataIds":["+193a1b2-0000-7e5f-8a9b-0c1d2e3f4a04"]}""";
+        Assert.Equal("eventId must be a uuid.", Refuse(json));
+
+        Assert.True(Codec.TryDecode(Encoding.UTF8.GetBytes(json), out var decoded, out var error), error);
+        Assert.Equal("0193a1b2-0x00-7e5f-8a9b-0c1d2e3f4a03", decoded!.StepId);
+    }
+
+    [Fact]
     public void A_compact_record_written_by_this_version_still_reads()
     {
         var accepted = Accept(StepText);
