@@ -21,15 +21,15 @@ public static partial class IngestApi
 {
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
-        var maxBody = app.ServiceProvider.GetRequiredService<IOptions<IngestOptions>>().Value.MaxBodyBytes;
+        var options = app.ServiceProvider.GetRequiredService<IOptions<IngestOptions>>().Value;
         app.MapPost("/api/v1/ingest", IngestAsync)
             .WithName("Ingest").WithTags("Ingest")
             .WithSummary("Receive a batch of trace events (docs/events.md).")
             .Accepts<IngestRequest>("application/json")
             .RequireAuthorization(GatewayPolicies.ApiKey)
             .RequireRateLimiting(RateLimiting.SdkPolicy)
-            .WithMetadata(new RequestSizeLimitAttribute(maxBody));
-        var schema = IngestSchema(app.ServiceProvider.GetRequiredService<IOptions<IngestOptions>>().Value);
+            .WithMetadata(new RequestSizeLimitAttribute(options.MaxBodyBytes));
+        var schema = IngestSchema(options);
         var etag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue(
             $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(schema)))[..16]}\"");
         app.MapGet("/api/v1/ingest/schema", (HttpContext context) =>

@@ -35,15 +35,10 @@ public static class TraceIds
     /// reads as "D"): for records an earlier version acknowledged.
     /// </param>
     public static bool IsUuid(ReadOnlySpan<char> value, bool legacy = false) =>
-        legacy ? value.Length == 36 && value[8] == '-' && value[13] == '-' && value[18] == '-' && value[23] == '-' && Guid.TryParseExact(value, "D", out _) : IsCanonicalUuid(value);
-
-    /// <summary>True when <paramref name="value"/> is a uuid in its canonical 8-4-4-4-12 form (hex digits of either case).</summary>
-    private static bool IsCanonicalUuid(ReadOnlySpan<char> value) =>
         value.Length == 36 && value[8] == '-' && value[13] == '-' && value[18] == '-' && value[23] == '-'
-        && !value[..8].ContainsAnyExcept(HexDigits) && !value[9..13].ContainsAnyExcept(HexDigits) && !value[14..18].ContainsAnyExcept(HexDigits)
-        && !value[19..23].ContainsAnyExcept(HexDigits) && !value[24..].ContainsAnyExcept(HexDigits);
+        && (legacy ? Guid.TryParseExact(value, "D", out _) : !value.ContainsAnyExcept(HexDigitsAndDash) && value.Count('-') == 4);
 
-    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
+    private static readonly System.Buffers.SearchValues<char> HexDigitsAndDash = System.Buffers.SearchValues.Create("-0123456789abcdefABCDEF");
 
     /// <summary>Creates a trace id for a project with a time-ordered uuid.</summary>
     public static string New(string projectId) => $"{projectId}-{Guid.CreateVersion7():D}";

@@ -52,7 +52,8 @@ public sealed class IngestSchemaTests(GatewayFixture fixture)
         // Every event type with each property (its own, another type's, an unknown one) removed or set to each odd value,
         // boundary values included; then random pairs of such changes.
         var events = new List<JsonObject>();
-        for (var type = 0; type < ValidEvents(project).Length; type++)
+        var types = ValidEvents(project).Length;
+        for (var type = 0; type < types; type++)
         {
             events.Add(ValidEvents(project)[type]);
             foreach (var name in Names)
