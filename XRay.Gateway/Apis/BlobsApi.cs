@@ -100,7 +100,7 @@ public static partial class BlobsApi
         string traceId, string dataId, ClaimsPrincipal user, HttpContext context, ProjectAccess access, ITraceStore traces,
         IBlobStore store, IOptions<BlobStoreOptions> options, TimeProvider time)
     {
-        if (!BlobKey.TryCreate(traceId, dataId, out var key))
+        if (!BlobKey.TryCreate(traceId, dataId, out var key, legacy: true))
         {
             return CheckIds(new Validation(), traceId, dataId).ToProblem();
         }

@@ -75,7 +75,7 @@ public static class TracesApi
     public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> GetTraceAsync(
         string traceId, ClaimsPrincipal user, ProjectAccess access, ITraceStore store, ReadFence fence, CancellationToken cancellationToken)
     {
-        if (!TraceIds.TryParse(traceId, out var projectId))
+        if (!TraceIds.TryParse(traceId, out var projectId, legacy: true))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Trace not found", detail: "A trace id is {projectId}-{uuid}.");
         }
@@ -121,7 +121,7 @@ public static class TracesApi
         TraceCursor? after = null;
         if (query.Cursor is not null)
         {
-            if (KeysetCursor.TryDecode(query.Cursor, id => TraceIds.TryParse(id, out _), out var startedAt, out var traceId))
+            if (KeysetCursor.TryDecode(query.Cursor, id => TraceIds.TryParse(id, out _, legacy: true), out var startedAt, out var traceId))
             {
                 after = new TraceCursor(startedAt, traceId);
             }

@@ -26,10 +26,14 @@ public readonly record struct BlobKey
     public string Value => $"{ProjectId}/{TraceId}/{DataId}";
 
     /// <summary>Builds the key of a blob; <c>false</c> unless the trace id is well-formed and the data id is a canonical uuid.</summary>
-    public static bool TryCreate(string? traceId, string? dataId, out BlobKey key)
+    /// <param name="legacy">
+    /// Also the uuid forms earlier versions accepted (<see cref="TraceIds.IsUuid(ReadOnlySpan{char}, bool)"/>): for blobs
+    /// that may already exist. New blobs take the strict form, like ingest.
+    /// </param>
+    public static bool TryCreate(string? traceId, string? dataId, out BlobKey key, bool legacy = false)
     {
         key = default;
-        if (!TraceIds.TryParse(traceId, out var projectId) || dataId is null || !TraceIds.IsUuid(dataId))
+        if (!TraceIds.TryParse(traceId, out var projectId, legacy) || dataId is null || !TraceIds.IsUuid(dataId, legacy))
         {
             return false;
         }
@@ -39,12 +43,12 @@ public readonly record struct BlobKey
         return true;
     }
 
-    /// <summary>Parses <see cref="Value"/> back, e.g. from a URL path.</summary>
+    /// <summary>Parses <see cref="Value"/> back, e.g. from a URL path; any uuid form a key was ever made with.</summary>
     public static bool TryParse(string? value, [NotNullWhen(true)] out BlobKey? key)
     {
         key = null;
         var parts = value?.Split('/');
-        if (parts is not { Length: 3 } || !TryCreate(parts[1], parts[2], out var parsed) || parsed.ProjectId != parts[0] || parsed.Value != value)
+        if (parts is not { Length: 3 } || !TryCreate(parts[1], parts[2], out var parsed, legacy: true) || parsed.ProjectId != parts[0] || parsed.Value != value)
         {
             return false;
         }

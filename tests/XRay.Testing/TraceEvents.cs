@@ -3,7 +3,7 @@ namespace XRay.Testing;
 /// <summary>Builds ingest events as the SDK sends them (docs/events.md), for tests and load.</summary>
 public sealed class TraceEvents(string projectId)
 {
-    public string TraceId { get; } = $"{projectId}-{Guid.CreateVersion7():D}";
+    public string TraceId { get; init; } = $"{projectId}-{Guid.CreateVersion7():D}";
 
     public DateTimeOffset Start { get; init; } = DateTimeOffset.UtcNow;
 
