@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using XRay.Testing;
@@ -41,6 +42,37 @@ public sealed class IngestSchemaTests(GatewayFixture fixture)
         changed.Headers.TryAddWithoutValidation("If-None-Match", "\"other\"");
         using var full = await fixture.Client.SendAsync(changed, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, full.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_server_with_another_batch_limit_serves_it_in_the_schema_and_holds_to_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var gateway = new GatewayProcess(settings: new Dictionary<string, string> { ["Ingest:MaxEventsPerBatch"] = "7" });
+        await gateway.StartAsync();
+        using var client = gateway.CreateClient();
+
+        using var response = await client.GetAsync("api/v1/ingest/schema", ct);
+        await XRayApi.EnsureAsync(response, HttpStatusCode.OK);
+        var served = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!;
+        Assert.Equal(7, served["properties"]!["events"]!["maxItems"]!.GetValue<int>());
+        var written = JsonNode.Parse(await File.ReadAllTextAsync(IngestSchema.Path, ct))!;
+        written["properties"]!["events"]!["maxItems"] = 7;
+        Assert.True(JsonNode.DeepEquals(written, served), "only maxItems differs from the schema as written");
+
+        var project = await client.CreateProjectWithKeyAsync(await client.RegisterAndLoginAsync());
+        var trace = new TraceEvents(project.ProjectId);
+        using (var seven = await client.SendAsync(XRayApi.WithKey(HttpMethod.Post, "api/v1/ingest", project.ApiKey,
+            TraceEvents.Batch([trace.TraceStart(), .. Enumerable.Range(1, 6).Select(n => trace.Step(n))])), ct))
+        {
+            await XRayApi.EnsureAsync(seven, HttpStatusCode.Accepted);
+        }
+
+        using var eight = await client.SendAsync(XRayApi.WithKey(HttpMethod.Post, "api/v1/ingest", project.ApiKey,
+            TraceEvents.Batch([trace.TraceStart(), .. Enumerable.Range(1, 7).Select(n => trace.Step(n))])), ct);
+        Assert.Equal(HttpStatusCode.BadRequest, eight.StatusCode);
+        var problem = await eight.Content.ReadFromJsonAsync<JsonElement>(ct);
+        Assert.Equal("events holds 8 events; the limit is 7 per batch.", problem.GetProperty("detail").GetString());
     }
 
     [Fact]
