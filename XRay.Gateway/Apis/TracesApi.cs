@@ -5,6 +5,7 @@ using XRay.Gateway.Auth;
 using XRay.Gateway.Problems;
 using XRay.Gateway.Query;
 using XRay.Gateway.Traces;
+using XRay.Grains.Ingest;
 using XRay.Grains.Accounts;
 using XRay.Grains.Ids;
 using XRay.Grains.Storage;
@@ -105,9 +106,9 @@ public static class TracesApi
             validation.Add("status", "'status' must be running, success or failure.");
         }
 
-        if (query.Name is { Length: > 200 })
+        if (query.Name is { } name && IngestEventParser.CharacterCount(name) > IngestEventParser.MaxNameLength)
         {
-            validation.Add("name", "'name' must be at most 200 characters.");
+            validation.Add("name", $"'name' must be at most {IngestEventParser.MaxNameLength} characters.");
         }
 
         var from = ParseTime(query.From, "from", validation);

@@ -16,6 +16,32 @@ public static class IngestEventParser
 {
     public const int MaxNameLength = 200;
     public const int MaxKindLength = 100;
+
+    /// <summary>
+    /// The length of <paramref name="text"/> in characters as JSON Schema's <c>maxLength</c> counts them (Unicode code
+    /// points), so a name of 200 emoji is as long as one of 200 letters: a surrogate pair counts once.
+    /// </summary>
+    public static int CharacterCount(string text)
+    {
+        var span = text.AsSpan();
+        var first = span.IndexOfAnyInRange('\uD800', '\uDBFF');
+        if (first < 0)
+        {
+            return text.Length;
+        }
+
+        var count = text.Length;
+        for (var i = first; i < span.Length - 1; i++)
+        {
+            if (char.IsHighSurrogate(span[i]) && char.IsLowSurrogate(span[i + 1]))
+            {
+                count--;
+                i++;
+            }
+        }
+
+        return count;
+    }
     public const int MaxDataIds = 100;
 
     /// <summary>
@@ -160,7 +186,7 @@ public static class IngestEventParser
 
     private static string? CheckTrace(in EventProperties e, ref IngestEvent evt)
     {
-        if (!TryString(e.Name, out var name) || name.Length == 0 || name.Length > MaxNameLength)
+        if (!TryString(e.Name, out var name) || name.Length == 0 || CharacterCount(name) > MaxNameLength)
         {
             return $"name is required, at most {MaxNameLength} characters.";
         }
@@ -186,14 +212,14 @@ public static class IngestEventParser
             return "stepNumber must be a positive integer.";
         }
 
-        if (!TryString(e.Name, out var name) || name.Length == 0 || name.Length > MaxNameLength)
+        if (!TryString(e.Name, out var name) || name.Length == 0 || CharacterCount(name) > MaxNameLength)
         {
             return $"name is required, at most {MaxNameLength} characters.";
         }
 
         string? kind = null;
         if (e.Kind.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null)
-            && (!TryString(e.Kind, out kind) || kind.Length > MaxKindLength))
+            && (!TryString(e.Kind, out kind) || CharacterCount(kind) > MaxKindLength))
         {
             return $"kind must be a string of at most {MaxKindLength} characters.";
         }

@@ -172,6 +172,7 @@ public sealed class IngestSchemaTests(GatewayFixture fixture)
         2147483647, 2147483648L, 1e308, JsonNode.Parse("123456789012345678901234567890"),
         "", " ", "\u0000", "null", "trace", "step", "error", "success", "failure", "data",
         new string('x', 100), new string('x', 101), new string('x', 200), new string('x', 201), "😀 ünïcödé",
+        string.Concat(Enumerable.Repeat("😀", 100)), string.Concat(Enumerable.Repeat("😀", 101)), string.Concat(Enumerable.Repeat("😀", 200)), string.Concat(Enumerable.Repeat("😀", 201)),
         "01990000-0000-7000-8000-000000000000", "01990000-0000-7000-8000-00000000000", "01990000-0000-7000-8000-00000000000G",
         "0123456789abcdef01234567-01990000-0000-7000-8000-000000000000",
         "2026-11-25T09:30:00Z", "2026-11-25T09:30:00.123+01:00", "2026-11-25", "2026-11-25 09:30:00Z", "2026-13-45T99:99:99Z",
