@@ -48,6 +48,19 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
             throw;
         }
 
+        try
+        {
+            foreach (var group in _offsets.LowerPast(Array.ConvertAll(_partitions, p => p.Durable.EndOffset)))
+            {
+                LogCommittedBeyondEnd(logger, group);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+
         LogOpened(logger, directory, _partitions.Length, _partitions.Sum(p => p.Durable.EndOffset - p.StartOffset));
     }
 
@@ -209,6 +222,9 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
             throw new ArgumentException($"Consumer group '{group}' must be 1-200 letters, digits, '-', '_' or '.', not starting with '.'.", nameof(group));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest log: consumer group {Group} had committed past the end of the log (it lost its tail or was replaced); its offsets were lowered to the end.")]
+    private static partial void LogCommittedBeyondEnd(ILogger logger, string group);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingest log opened at {Directory}: {Partitions} partitions, {Records} records retained.")]
     private static partial void LogOpened(ILogger logger, string directory, int partitions, long records);

@@ -102,5 +102,34 @@ internal sealed class GroupOffsetStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Lowers, and persists, every group's offsets that lie past <paramref name="ends"/> (the log lost its tail or was
+    /// replaced): left there, they would skip the records appended since when the group resumes, and let reclamation
+    /// take segments the group has not read. Called at start, before any append or commit. Returns the groups lowered.
+    /// </summary>
+    public List<string> LowerPast(IReadOnlyList<long> ends)
+    {
+        var lowered = new List<string>();
+        lock (_lock)
+        {
+            foreach (var (group, offsets) in _groups.ToList())
+            {
+                if (!offsets.Where((offset, p) => offset > ends[p]).Any())
+                {
+                    continue;
+                }
+
+                var clamped = offsets.Select((offset, p) => Math.Min(offset, ends[p])).ToArray();
+                var sequence = _sequences[group] + 1;
+                OffsetsFile.Write(Path.Combine(_directory, group + OffsetsFile.Extension), sequence, clamped);
+                _sequences[group] = sequence;
+                _groups[group] = clamped;
+                lowered.Add(group);
+            }
+        }
+
+        return lowered;
+    }
+
     public void Dispose() => _writeGate.Dispose();
 }

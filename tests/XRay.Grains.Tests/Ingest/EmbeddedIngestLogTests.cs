@@ -174,6 +174,49 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
     }
 
     [Fact]
+    public async Task Records_appended_after_a_lost_tail_survive_a_restart_before_they_are_consumed()
+    {
+        // The group's offset (10) is past the end (0) after the data was lost. New records get offsets 0, 1, 2 ...; the
+        // group applies two of them, then the process restarts before it applies the rest.
+        var log = await TenRecordsCommittedAsync(10);
+        await ((EmbeddedIngestLog)log).DisposeAsync();
+        Directory.Delete(SegmentDirectory, recursive: true);
+        log = await ReopenAsync(log);
+        await using (var consumer = log.Subscribe(Group))
+        {
+            await log.AppendAsync(Records(Enumerable.Range(100, 5)), Ct); // acknowledged: offsets 0-4
+            var records = await PollAsync(consumer, 5);
+            await consumer.CommitAsync(records.Take(2).ToList(), Ct);
+        }
+
+        log = await ReopenAsync(log);
+        await using var resumed = log.Subscribe(Group);
+        Assert.Equal([102, 103, 104], (await resumed.PollAsync(1000, TimeSpan.FromSeconds(1), Ct)).Select(Number));
+    }
+
+    [Fact]
+    public async Task Records_appended_after_a_lost_tail_are_not_reclaimed_before_they_are_consumed()
+    {
+        var log = await TenRecordsCommittedAsync(10);
+        await ((EmbeddedIngestLog)log).DisposeAsync();
+        Directory.Delete(SegmentDirectory, recursive: true);
+        Options.SegmentBytes = EmbeddedIngestLogOptionsValidator.MinSegmentBytes; // a few records a segment
+        log = await ReopenAsync(log);
+        await using var consumer = log.Subscribe(Group);
+        for (var n = 100; n < 120; n++)
+        {
+            await log.AppendAsync(Records([n]), Ct); // acknowledged: offsets 0-19
+        }
+
+        var first = await consumer.PollAsync(1, TimeSpan.FromSeconds(1), Ct);
+        await consumer.CommitAsync(first, Ct); // applied record 100 only
+
+        var rest = new List<IngestRecord>(first);
+        rest.AddRange(await consumer.PollAsync(1000, TimeSpan.FromSeconds(1), Ct));
+        Assert.Equal(Enumerable.Range(100, 20), rest.Select(Number));
+    }
+
+    [Fact]
     public async Task Poll_gives_up_when_the_clock_passes_max_wait()
     {
         var clock = new FakeTimeProvider();
