@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Orleans.Serialization;
+using XRay.Grains.Ids;
 
 namespace XRay.Grains.Ingest;
 
@@ -88,6 +89,10 @@ public sealed class IngestRecordCodec(Serializer<IngestEvent> serializer)
     {
         null => "The compact record holds no event.",
         { EventId: null or "" } or { TraceId: null or "" } or { ProjectId: null or "" } => "The compact record lacks its event, trace or project id.",
+        // The store takes the project from the trace id's first 24 characters: a shorter id would fail the whole
+        // group-committed transaction on every retry. Any form an earlier version acknowledged still reads.
+        _ when !TraceIds.TryParse(e.TraceId, out var project, legacy: true) || project != e.ProjectId
+            => "The compact record's trace id is not {projectId}-{uuid} of its project.",
         { Type: < IngestEventType.Trace or > IngestEventType.Data } => $"The compact record has an unknown event type {(int)e.Type}.",
         { Type: IngestEventType.Step or IngestEventType.Error, StepId: null or "" } or { Type: IngestEventType.Step or IngestEventType.Error, Name: null } or { Type: IngestEventType.Step or IngestEventType.Error, Document: null }
             => "The compact record of a step lacks its step id, name or document.",

@@ -208,7 +208,7 @@ public sealed class IngestRecordCodecTests
         public IngestEvent ReadValue<TInput>(ref Reader<TInput> reader, Field field) => throw new CodecNotFoundException("No codec for IngestEvent.");
     }
 
-    public static TheoryData<string> IncompleteEvents() => ["no event id", "no trace id", "unknown type", "step without document", "data without content type"];
+    public static TheoryData<string> IncompleteEvents() => ["no event id", "no trace id", "short trace id", "trace id of another project", "unknown type", "step without document", "data without content type"];
 
     [Theory]
     [MemberData(nameof(IncompleteEvents))]
@@ -223,6 +223,8 @@ public sealed class IngestRecordCodecTests
         {
             "no event id" => step with { EventId = null! },
             "no trace id" => step with { TraceId = "" },
+            "short trace id" => step with { TraceId = "t-1" },
+            "trace id of another project" => step with { ProjectId = "0123456789abcdef01234567" },
             "unknown type" => step with { Type = (IngestEventType)17 },
             "step without document" => step with { Document = null },
             _ => step with { Type = IngestEventType.Data, DataId = "0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a04" },
