@@ -65,15 +65,50 @@ public sealed partial class IngestConsumer(
                     await Task.Delay(settings.PauseBetweenBatches, time, stoppingToken).ConfigureAwait(false);
                 }
             }
-
-            await Task.WhenAll(inFlight).ConfigureAwait(false);
-            await CommitOffsetsAfterAsync(consumer, committed, force: true, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Uncommitted batches are redelivered after restart.
+        }
+
+        await CommitOnStopAsync(consumer, inFlight).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// On a graceful stop, lets the batches in flight finish and commits what was applied, as a Kafka consumer commits
+    /// on close: the next start then redelivers little. Bounded by <see cref="StopCommitTimeout"/>; whatever is not
+    /// committed by then is redelivered, which the store ignores.
+    /// </summary>
+    private async Task CommitOnStopAsync(IIngestConsumer consumer, IEnumerable<Task> inFlight)
+    {
+        using var closing = new CancellationTokenSource(StopCommitTimeout, time);
+        var batches = Task.WhenAll(inFlight);
+        try
+        {
+            await batches.WaitAsync(closing.Token).ConfigureAwait(false);
+        }
+        catch (Exception) when (batches.IsCompleted)
+        {
+            // A batch failed or was cancelled by the stop: only the batches before it are in _uncommitted (they join it
+            // in order), and only those are committed.
+        }
+        catch (OperationCanceledException)
+        {
+            LogStopCommitTimedOut(logger, StopCommitTimeout); // a batch still runs and may still touch _uncommitted
+            return;
+        }
+
+        try
+        {
+            await CommitOffsetsAsync(consumer, force: true, closing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            LogStopCommitTimedOut(logger, StopCommitTimeout);
         }
     }
+
+    /// <summary>How long a graceful stop waits for the batches in flight and the last offset commit.</summary>
+    internal static readonly TimeSpan StopCommitTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Polls a batch; one smaller than <see cref="IngestConsumerOptions.MaxBatchSize"/> waits up to
@@ -225,6 +260,9 @@ public sealed partial class IngestConsumer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading, applying or committing a batch of {Count} records failed; retrying in {Delay}")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The ingest consumer stopped without committing its last offsets within {Timeout}; a restart redelivers those records (harmless)")]
+    private static partial void LogStopCommitTimedOut(ILogger logger, TimeSpan timeout);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Skipping unreadable record at partition {Partition} offset {Offset}: {Reason}")]
     private static partial void LogPoisonRecord(ILogger logger, int partition, long offset, string reason);

@@ -1,10 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using XRay.Grains.Ingest.Embedded;
-using XRay.Grains.Options;
 using XRay.Testing;
 
 namespace XRay.Gateway.Tests.Ingest;
@@ -54,7 +50,7 @@ public sealed class LegacyIdTests
             await XRayApi.EnsureAsync(accepted, HttpStatusCode.Accepted);
         }
 
-        var trace = await WaitForTraceAsync(client, project, legacy.TraceId, ct);
+        var trace = await StoppedGateway.WaitUntilEndedAsync(client, project, legacy.TraceId, ct);
         Assert.Equal("success", trace.GetProperty("status").GetString());
         Assert.Equal(stepId, Assert.Single(trace.GetProperty("steps").EnumerateArray()).GetProperty("stepId").GetString());
 
@@ -66,7 +62,7 @@ public sealed class LegacyIdTests
             Assert.False(body.GetProperty("arrived").GetBoolean());
         }
 
-        await WaitForTraceAsync(client, project, newer.TraceId, ct);
+        await StoppedGateway.WaitUntilEndedAsync(client, project, newer.TraceId, ct);
         var first = await ListAsync(client, project, "limit=1", ct);
         Assert.Equal(legacy.TraceId, Assert.Single(first.GetProperty("items").EnumerateArray()).GetProperty("traceId").GetString());
         var second = await ListAsync(client, project, $"limit=1&cursor={Uri.EscapeDataString(first.GetProperty("nextCursor").GetString()!)}", ct);
@@ -82,33 +78,8 @@ public sealed class LegacyIdTests
     /// <summary>Appends the events as JSON records, as the earlier gateway wrote them, to the stopped gateway's log.</summary>
     private static async Task AppendAsync(GatewayProcess gateway, params object[] events)
     {
-        var options = Options.Create(new EmbeddedIngestLogOptions { Directory = Path.Combine(gateway.DataDirectory, "ingest-log") });
-        await using var log = new EmbeddedIngestLog(options, NullLogger<EmbeddedIngestLog>.Instance, TimeProvider.System);
+        await using var log = StoppedGateway.OpenLog(gateway);
         await log.AppendAsync([.. events.Select(e => (ReadOnlyMemory<byte>)JsonSerializer.SerializeToUtf8Bytes(e))]);
-    }
-
-    private static async Task<JsonElement> WaitForTraceAsync(HttpClient client, TestProject project, string traceId, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            using var response = await client.SendAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/traces/{traceId}", project.Owner.Token), ct);
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                var trace = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-                if (trace.GetProperty("status").GetString() != "running")
-                {
-                    return trace;
-                }
-            }
-            else if (response.StatusCode != HttpStatusCode.NotFound || DateTime.UtcNow > deadline)
-            {
-                await XRayApi.EnsureAsync(response, HttpStatusCode.OK);
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"trace {traceId} did not end within 30 s");
-            await Task.Delay(100, ct);
-        }
     }
 
     private static async Task<JsonElement> ListAsync(HttpClient client, TestProject project, string query, CancellationToken ct)

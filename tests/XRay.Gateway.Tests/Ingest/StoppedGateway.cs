@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using XRay.Grains.Ingest.Embedded;
+using XRay.Grains.Options;
+using XRay.Testing;
+
+namespace XRay.Gateway.Tests.Ingest;
+
+/// <summary>Helpers for tests that look into a gateway's ingest log while it is stopped, and wait for traces to end.</summary>
+internal static class StoppedGateway
+{
+    /// <summary>Opens the ingest log of a stopped gateway, as the gateway opens it (default options).</summary>
+    public static EmbeddedIngestLog OpenLog(GatewayProcess gateway) => new(
+        Options.Create(new EmbeddedIngestLogOptions { Directory = Path.Combine(gateway.DataDirectory, "ingest-log") }),
+        NullLogger<EmbeddedIngestLog>.Instance,
+        TimeProvider.System);
+
+    /// <summary>Waits (up to 30 s) until GET of the trace answers with a status other than running; returns the trace.</summary>
+    public static async Task<JsonElement> WaitUntilEndedAsync(HttpClient client, TestProject project, string traceId, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var response = await client.SendAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/traces/{traceId}", project.Owner.Token), ct);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                var trace = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+                if (trace.GetProperty("status").GetString() != "running")
+                {
+                    return trace;
+                }
+            }
+            else if (response.StatusCode != HttpStatusCode.NotFound || DateTime.UtcNow > deadline)
+            {
+                await XRayApi.EnsureAsync(response, HttpStatusCode.OK);
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"trace {traceId} did not end within 30 s");
+            await Task.Delay(100, ct);
+        }
+    }
+}
