@@ -57,6 +57,9 @@ public static partial class IngestApi
         return schema.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
+    /// <summary>A batch is parsed with far deeper nesting allowed than an event may have: a too deep event is rejected on its own (<see cref="IngestEventParser.MaxEventDepth"/>).</summary>
+    private static readonly JsonDocumentOptions BatchParsing = new() { MaxDepth = IngestEventParser.MaxBatchDepth };
+
     /// <summary>The batch envelope (documentation only: the body is read as a raw JSON document).</summary>
     public sealed record IngestRequest(int? SchemaVersion, JsonElement[] Events);
 
@@ -78,7 +81,7 @@ public static partial class IngestApi
         }
 
         phase = ServerTiming.Phase(http, "admit", phase);
-        using var document = await JsonDocument.ParseAsync(request.Body, default, cancellationToken);
+        using var document = await JsonDocument.ParseAsync(request.Body, BatchParsing, cancellationToken);
         phase = ServerTiming.Phase(http, "read", phase);
         var root = document.RootElement;
         if (EnvelopeProblem(root, limits, out var events) is { } problem)

@@ -45,6 +45,16 @@ public static class IngestEventParser
     public const int MaxDataIds = 100;
 
     /// <summary>
+    /// Deepest nesting of an event, the event object itself being level 1: what a batch parsed with System.Text.Json's
+    /// default limit of 64 levels held (the root object and the <c>events</c> array are two). A deeper event is rejected
+    /// on its own; <see cref="MaxBatchDepth"/> is what the batch is parsed with, so that it is not refused as a whole.
+    /// </summary>
+    public const int MaxEventDepth = 62;
+
+    /// <summary>Nesting the ingest body is parsed with: far above <see cref="MaxEventDepth"/>, so a too deep event is a per-event rejection.</summary>
+    public const int MaxBatchDepth = 4096;
+
+    /// <summary>
     /// Checks an event where it enters (the gateway, with the key's project) and renders it for the log: the
     /// consumers apply what this returns without parsing its JSON again (<see cref="IngestRecordCodec"/>).
     /// </summary>
@@ -84,6 +94,12 @@ public static class IngestEventParser
             return false;
         }
 
+        if (strict && IsDeeperThan(raw, MaxEventDepth))
+        {
+            error = $"The event nests deeper than {MaxEventDepth} levels (the event object being the first).";
+            return false;
+        }
+
         if (MayHoldSurrogateEscape(raw) && !CopiesCleanly(element))
         {
             error = "The event holds a string that is not valid UTF-16 (a lone surrogate escape such as \\ud800).";
@@ -119,6 +135,30 @@ public static class IngestEventParser
         catch (ArgumentException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Whether the JSON value <paramref name="raw"/> nests deeper than <paramref name="maxDepth"/>. Only a value with at least
+    /// that many <c>{</c> and <c>[</c> (strings included) can, and only such a value is read through once more.
+    /// </summary>
+    internal static bool IsDeeperThan(ReadOnlySpan<byte> raw, int maxDepth)
+    {
+        if (raw.Count((byte)'{') + raw.Count((byte)'[') <= maxDepth)
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(raw, new JsonReaderOptions { MaxDepth = maxDepth });
+        try
+        {
+            reader.Read();
+            reader.Skip(); // reads through the whole value, every level checked against the limit
+            return false;
+        }
+        catch (JsonException)
+        {
+            return true; // the value was parsed once already: only the depth can fail here
         }
     }
 

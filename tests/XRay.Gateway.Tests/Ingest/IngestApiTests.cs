@@ -224,6 +224,25 @@ public sealed class IngestApiTests(GatewayFixture fixture)
         Assert.Contains("surrogate", inEnvelope.Text);
     }
 
+    [Fact]
+    public async Task A_deeply_nested_payload_does_not_take_the_batchs_good_events_down_with_it()
+    {
+        // Valid JSON and valid by the batch schema (a step's input is any JSON): 70 levels is what a .NET SDK writes for a
+        // payload its serializer (MaxDepth 64) still takes, inside an event inside the batch.
+        var project = await NewProjectAsync();
+        var trace = new TraceEvents(project.ProjectId);
+        var good = JsonSerializer.Serialize(trace.Step(1), XRayApi.Json);
+        var deep = new string('[', 70) + "1" + new string(']', 70);
+        var nested = $"{{\"eventId\":\"{TraceEvents.NewId()}\",\"type\":\"step\",\"traceId\":\"{trace.TraceId}\",\"timestamp\":\"2026-11-25T10:00:00Z\",\"stepId\":\"{TraceEvents.NewId()}\",\"stepNumber\":2,\"name\":\"s\",\"input\":{deep}}}";
+        var (status, text) = await PostRawAsync(project, $"{{\"events\":[{good},{nested}]}}");
+        Assert.True(status == HttpStatusCode.Accepted, text);
+        var result = JsonDocument.Parse(text).RootElement;
+        var rejected = result.GetProperty("rejected").EnumerateArray().ToList();
+        Assert.Equal(2, result.GetProperty("accepted").GetInt32() + rejected.Count);
+        Assert.All(rejected, r => Assert.Equal(1, r.GetProperty("index").GetInt32()));
+        Assert.NotEmpty((await GetTraceAsync(project, trace.TraceId)).GetProperty("steps").EnumerateArray());
+    }
+
     private async Task<(HttpStatusCode StatusCode, string Text)> PostRawAsync(TestProject project, string body)
     {
         using var request = XRayApi.WithKey(HttpMethod.Post, "api/v1/ingest", project.ApiKey);

@@ -44,7 +44,7 @@ public sealed class IngestFuzzTests(GatewayFixture fixture)
             if (response.StatusCode == HttpStatusCode.Accepted)
             {
                 // Everything sent is accounted for: accepted, or rejected with its index and a reason.
-                var events = JsonNode.Parse(body)!["events"]!.AsArray().Count;
+                var events = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 4096 })!["events"]!.AsArray().Count; // a deep event is now a rejection of its own
                 using var ack = JsonDocument.Parse(answer);
                 var rejected = ack.RootElement.GetProperty("rejected").EnumerateArray().ToList();
                 Assert.Equal(events, ack.RootElement.GetProperty("accepted").GetInt32() + rejected.Count);

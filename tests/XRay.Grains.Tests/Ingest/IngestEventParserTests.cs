@@ -52,6 +52,21 @@ public sealed class IngestEventParserTests
         Assert.Equal("0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a03", evt.StepId);
     }
 
+    [Theory]
+    [InlineData(IngestEventParser.MaxEventDepth, true)]
+    [InlineData(IngestEventParser.MaxEventDepth + 1, false)]
+    [InlineData(IngestEventParser.MaxEventDepth + 500, false)]
+    public void An_event_nested_too_deep_is_refused_on_its_own(int depth, bool accepted)
+    {
+        // The event object is level 1 and "input" holds the rest: arrays, each one level.
+        var input = new string('[', depth - 1) + new string(']', depth - 1);
+        var json = $$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a01","type":"step","traceId":"{{{TraceId}}}","timestamp":"2026-12-01T10:00:00Z","stepId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a03","stepNumber":1,"name":"s","input":{{{input}}}}""";
+        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = IngestEventParser.MaxBatchDepth });
+
+        Assert.Equal(accepted, IngestEventParser.TryAccept(document.RootElement, Project, 64 * 1024, out _, out var error));
+        Assert.True(accepted || error.Contains("levels", StringComparison.Ordinal), error);
+    }
+
     [Fact]
     public void Of_a_property_given_twice_the_last_counts()
     {
