@@ -10,6 +10,30 @@ internal static class DirectorySync
 {
     private const int ReadOnly = 0;
 
+    /// <summary>
+    /// Creates <paramref name="directory"/> and its missing parents, and makes each new entry durable: a fresh log's root,
+    /// not only its partition directory, must survive a power loss, or the partitions under it vanish with it.
+    /// </summary>
+    public static void Create(string directory)
+    {
+        var missing = new Stack<string>();
+        for (var path = Path.GetFullPath(directory); path is not null && !Directory.Exists(path); path = Path.GetDirectoryName(path))
+        {
+            missing.Push(path);
+        }
+
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(directory);
+        foreach (var created in missing) // outermost first: each one's entry is in its parent
+        {
+            Flush(Path.GetDirectoryName(created)!);
+        }
+    }
+
     public static void Flush(string directory)
     {
         // NTFS journals metadata and Windows cannot fsync a directory handle.

@@ -17,7 +17,7 @@ internal sealed class GroupOffsetStore : IDisposable
     {
         _directory = directory;
         _partitions = partitions;
-        Directory.CreateDirectory(directory);
+        DirectorySync.Create(directory);
         foreach (var path in Directory.EnumerateFiles(directory, "*" + OffsetsFile.Extension))
         {
             var (sequence, stored) = OffsetsFile.Read(path);

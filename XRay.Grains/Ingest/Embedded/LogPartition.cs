@@ -36,11 +36,7 @@ internal sealed partial class LogPartition : IDisposable
         _logger = logger;
         _onDurable = onDurable;
 
-        if (!Directory.Exists(directory))
-        {
-            Directory.CreateDirectory(directory);
-            DirectorySync.Flush(Path.GetDirectoryName(directory)!);
-        }
+        DirectorySync.Create(directory);
 
         _reclaimed = new ReclaimedSegments(directory, index, logger);
         var segments = LogSegment.List(directory);

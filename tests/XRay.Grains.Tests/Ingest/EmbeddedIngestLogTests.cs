@@ -30,6 +30,21 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
         return ValueTask.CompletedTask;
     }
 
+    [Fact]
+    public async Task A_log_whose_directory_and_parents_do_not_exist_yet_creates_them_and_reopens()
+    {
+        var root = Path.Combine(_directory.Path, "new", "data", "ingest-log");
+        var options = Microsoft.Extensions.Options.Options.Create(new EmbeddedIngestLogOptions { Directory = root });
+        await using (var log = new EmbeddedIngestLog(options, NullLogger<EmbeddedIngestLog>.Instance, TimeProvider.System))
+        {
+            await log.AppendAsync(Records([1, 2]), Ct);
+        }
+
+        Assert.True(Directory.Exists(Path.Combine(root, "offsets")));
+        await using var reopened = new EmbeddedIngestLog(options, NullLogger<EmbeddedIngestLog>.Instance, TimeProvider.System);
+        Assert.Equal(2, (await reopened.GetEndOffsetsAsync(Ct)).Sum());
+    }
+
     [Theory]
     [InlineData(new byte[] { 0x64, 0, 0, 0, 1, 2, 3, 4, 5, 6 })] // a header promising 100 bytes, then 2
     [InlineData(new byte[] { 0x05, 0, 0, 0, 0xDE, 0xAD, 0xBE, 0xEF, 1, 2, 3, 4, 5 })] // whole frame, wrong checksum
