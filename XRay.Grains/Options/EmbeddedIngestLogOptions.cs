@@ -11,7 +11,8 @@ public sealed class EmbeddedIngestLogOptions
 
     /// <summary>
     /// Number of partitions, each with its own writer thread and fsync. Keep it stable: committed offsets are
-    /// per partition, and records of a partition dropped from the configuration are no longer read.
+    /// per partition, and records of a partition dropped from the configuration would no longer be read, so the log
+    /// refuses to open while such a partition holds records.
     /// </summary>
     public int Partitions { get; set; } = 2;
 

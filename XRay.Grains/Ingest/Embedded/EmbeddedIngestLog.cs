@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using XRay.Grains.Options;
@@ -12,6 +13,7 @@ namespace XRay.Grains.Ingest.Embedded;
 public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, IDisposable
 {
     private const string OffsetsDirectory = "offsets";
+    private const string PartitionPrefix = "partition-";
 
     private readonly EmbeddedIngestLogOptions _options;
     private readonly LogPartition[] _partitions;
@@ -27,13 +29,14 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
         Logger = logger;
         TimeProvider = timeProvider;
         var directory = Path.GetFullPath(_options.Directory);
+        RefuseDroppedPartitions(directory, _options.Partitions);
         _offsets = new GroupOffsetStore(Path.Combine(directory, OffsetsDirectory), _options.Partitions);
         _partitions = new LogPartition[_options.Partitions];
         try
         {
             for (var p = 0; p < _partitions.Length; p++)
             {
-                _partitions[p] = new LogPartition(p, Path.Combine(directory, $"partition-{p}"), _options.SegmentBytes, logger, SignalDurable);
+                _partitions[p] = new LogPartition(p, Path.Combine(directory, PartitionPrefix + p.ToString(CultureInfo.InvariantCulture)), _options.SegmentBytes, logger, SignalDurable);
             }
         }
         catch
@@ -62,6 +65,30 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
         }
 
         LogOpened(logger, directory, _partitions.Length, _partitions.Sum(p => p.Durable.EndOffset - p.StartOffset));
+    }
+
+    /// <summary>
+    /// Refuses to open when a partition beyond <paramref name="partitions"/> holds records: <c>Ingest:Log:Partitions</c>
+    /// was lowered, and those records, acknowledged, would never be read.
+    /// </summary>
+    private static void RefuseDroppedPartitions(string directory, int partitions)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        foreach (var path in Directory.EnumerateDirectories(directory, PartitionPrefix + "*"))
+        {
+            if (int.TryParse(Path.GetFileName(path).AsSpan(PartitionPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                && index >= partitions && LogSegment.List(path).Any(segment => new FileInfo(segment.Path).Length > 0))
+            {
+                throw new InvalidOperationException(
+                    $"The ingest log in '{directory}' holds records in {PartitionPrefix}{index}, but Ingest:Log:Partitions is {partitions}: " +
+                    $"they would never be read. Set Ingest:Log:Partitions to {index + 1} or more; or, once every consumer group has read " +
+                    $"them (no lag), stop the server and delete '{path}'.");
+            }
+        }
     }
 
     /// <inheritdoc />

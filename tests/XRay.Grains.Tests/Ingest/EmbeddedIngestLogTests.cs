@@ -31,6 +31,29 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
     }
 
     [Fact]
+    public async Task A_log_opened_with_fewer_partitions_than_hold_records_refuses_to_start()
+    {
+        Options.Partitions = 3;
+        await using (var log = Open(Options, TimeProvider.System))
+        {
+            // Appends go to whichever partition is free; enough of them reach partition 2.
+            while ((await log.GetEndOffsetsAsync(Ct))[2] == 0)
+            {
+                await Task.WhenAll(Enumerable.Range(0, 8).Select(n => log.AppendAsync(Records([n]), Ct).AsTask()));
+            }
+        }
+
+        Options.Partitions = 2;
+        var refused = Assert.Throws<InvalidOperationException>(() => Open(Options, TimeProvider.System));
+        Assert.Contains("holds records in partition-2, but Ingest:Log:Partitions is 2", refused.Message, StringComparison.Ordinal);
+
+        // After its records were read, an operator deletes the directory as the message says; the log opens again.
+        Directory.Delete(Path.Combine(_directory.Path, "partition-2"), recursive: true);
+        await using var reopened = Open(Options, TimeProvider.System);
+        Assert.Equal(2, (await reopened.GetEndOffsetsAsync(Ct)).Count);
+    }
+
+    [Fact]
     public async Task A_log_whose_directory_and_parents_do_not_exist_yet_creates_them_and_reopens()
     {
         var root = Path.Combine(_directory.Path, "new", "data", "ingest-log");
