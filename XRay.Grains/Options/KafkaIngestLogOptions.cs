@@ -17,6 +17,13 @@ public sealed class KafkaIngestLogOptions
     /// <summary>Replication factor of the topic when this log creates it; production clusters want 3.</summary>
     public short ReplicationFactor { get; set; } = 1;
 
+    /// <summary>
+    /// <c>min.insync.replicas</c> of the topic when this log creates it: how many replicas must have a record before an
+    /// <c>acks=all</c> append is acknowledged. Null: 2 when <see cref="ReplicationFactor"/> is 3 or more, else the
+    /// broker's default (1 unless configured, so a shrunken ISR would acknowledge a record only its leader holds).
+    /// </summary>
+    public short? MinInSyncReplicas { get; set; }
+
     /// <summary>Creates the topic before the first append or poll; an existing topic is left as it is.</summary>
     public bool CreateTopic { get; set; } = true;
 
@@ -34,6 +41,13 @@ public sealed class KafkaIngestLogOptions
     /// <c>auto.offset.reset=earliest</c>) and the group id.
     /// </summary>
     public Dictionary<string, string> Consumer { get; } = [];
+
+    /// <summary>
+    /// Extra librdkafka properties of the admin client (topic creation, metadata, group offsets): the connection and
+    /// security settings the brokers require (<c>security.protocol</c>, <c>sasl.*</c>, <c>ssl.*</c> ...), as given to
+    /// <see cref="Producer"/> and <see cref="Consumer"/>.
+    /// </summary>
+    public Dictionary<string, string> Admin { get; } = [];
 
     /// <summary>Builds the producer from its final configuration; null builds the standard Confluent client.</summary>
     public Func<ProducerConfig, IProducer<Null, byte[]>>? ProducerFactory { get; set; }

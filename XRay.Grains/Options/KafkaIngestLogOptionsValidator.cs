@@ -35,6 +35,11 @@ public sealed class KafkaIngestLogOptionsValidator : IValidateOptions<KafkaInges
             failures.Add($"{nameof(KafkaIngestLogOptions.ReplicationFactor)} must be at least 1.");
         }
 
+        if (options.MinInSyncReplicas is { } minInSync && (minInSync < 1 || minInSync > options.ReplicationFactor))
+        {
+            failures.Add($"{nameof(KafkaIngestLogOptions.MinInSyncReplicas)} must be between 1 and {nameof(KafkaIngestLogOptions.ReplicationFactor)}.");
+        }
+
         if (options.OperationTimeout <= TimeSpan.Zero)
         {
             failures.Add($"{nameof(KafkaIngestLogOptions.OperationTimeout)} must be positive.");

@@ -54,7 +54,7 @@ internal static partial class KafkaClients
     /// <summary>Admin client for topic creation, metadata and group offsets.</summary>
     public static IAdminClient CreateAdmin(KafkaIngestLogOptions options, ILogger logger)
     {
-        var config = new AdminClientConfig { BootstrapServers = options.BootstrapServers };
+        var config = new AdminClientConfig(new Dictionary<string, string>(options.Admin)) { BootstrapServers = options.BootstrapServers };
         return options.AdminClientFactory?.Invoke(config) ?? new AdminClientBuilder(config)
             .SetLogHandler((_, message) => Log(logger, message))
             .SetErrorHandler((_, error) => LogError(logger, error))

@@ -184,6 +184,12 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
     private async Task CreateTopicAsync()
     {
         var topic = new TopicSpecification { Name = Topic, NumPartitions = _options.Partitions, ReplicationFactor = _options.ReplicationFactor };
+        if ((_options.MinInSyncReplicas ?? (_options.ReplicationFactor >= 3 ? (short?)2 : null)) is { } minInSync)
+        {
+            // Without it acks=all waits only for the replicas in sync now, which may be the leader alone.
+            topic.Configs = new Dictionary<string, string> { ["min.insync.replicas"] = minInSync.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        }
+
         try
         {
             await _admin.CreateTopicsAsync([topic], new CreateTopicsOptions { RequestTimeout = OperationTimeout, OperationTimeout = OperationTimeout })
