@@ -6,8 +6,18 @@ namespace XRay.Grains.Storage.Mongo;
 /// <summary>Account records as documents. Ids are the 24-hex strings the API hands out, stored as strings in <c>_id</c>.</summary>
 internal static class MongoAccountDocuments
 {
-    /// <summary>The unique key of an email: SQLite's NOCASE compares ASCII case-insensitively, invariant lower-casing covers it.</summary>
-    public static string EmailKey(string email) => email.ToLowerInvariant();
+    /// <summary>
+    /// The unique key of an email, equal exactly where SQLite's NOCASE calls two emails equal: only ASCII letters fold.
+    /// (<see cref="string.ToLowerInvariant"/> folds every letter, and some onto ASCII: U+212A KELVIN SIGN becomes 'k', so
+    /// "\u212Aate@x.io" would take "kate@x.io".)
+    /// </summary>
+    public static string EmailKey(string email) => string.Create(email.Length, email, static (key, source) =>
+    {
+        for (var i = 0; i < source.Length; i++)
+        {
+            key[i] = char.IsAsciiLetterUpper(source[i]) ? (char)(source[i] | 0x20) : source[i];
+        }
+    });
 
     public static BsonDocument ToDocument(UserRecord user) => new()
     {

@@ -32,6 +32,21 @@ public abstract class AccountStoreContractTests
     }
 
     [Fact]
+    public async Task Only_ascii_letters_fold_in_emails()
+    {
+        // As SQLite's NOCASE: U+212A KELVIN SIGN lower-cases to an ASCII 'k' elsewhere, and must not take kate's address.
+        var store = CreateStore();
+        var kelvin = new UserRecord(NewObjectId(), "\u212Aate@example.com", "$argon2id$hash-1", At(T0));
+        var kate = new UserRecord(NewObjectId(), "kate@example.com", "$argon2id$hash-2", At(T0 + 1));
+
+        Assert.True(await store.TryInsertUserAsync(kelvin, Ct));
+        Assert.True(await store.TryInsertUserAsync(kate, Ct));
+
+        Assert.Equal(kate, await store.FindUserByEmailAsync("KATE@example.com", Ct));
+        Assert.Equal(kelvin, await store.FindUserByEmailAsync("\u212Aate@example.com", Ct));
+    }
+
+    [Fact]
     public async Task Inserting_a_project_makes_its_creator_the_owner()
     {
         var store = CreateStore();
