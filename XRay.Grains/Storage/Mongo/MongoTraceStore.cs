@@ -144,7 +144,9 @@ public sealed class MongoTraceStore(MongoStoreDatabase database, TimeProvider ti
             return;
         }
 
-        var counts = await steps.Aggregate()
+        // From the primary whatever the connection string prefers: a secondary may not have this batch's inserts yet, and
+        // the count would stay low until the trace's next batch.
+        var counts = await steps.WithReadPreference(ReadPreference.Primary).Aggregate()
             .Match(Filter.In("traceId", traceIds))
             .Group(new BsonDocument { ["_id"] = "$traceId", ["count"] = new BsonDocument("$sum", 1) })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
