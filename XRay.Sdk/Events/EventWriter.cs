@@ -13,23 +13,72 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     /// <summary>The gateway's default <c>Ingest:MaxEventBytes</c>; a larger event would only be rejected.</summary>
     public const int MaxEventBytes = 256 * 1024;
 
+    /// <summary>The gateway's nesting limit for an event, the event object being the first level.</summary>
+    public const int MaxEventDepth = 62;
+
+    /// <summary>The contract's limits on <c>name</c>, <c>kind</c> and <c>dataIds</c> (docs/events.md).</summary>
+    public const int MaxNameLength = 200;
+    public const int MaxKindLength = 100;
+    public const int MaxDataIds = 100;
+
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
 
     public JsonSerializerOptions SerializerOptions => serializerOptions;
     private Utf8JsonWriter? _writer;
+    private long _metadataAt = -1;
 
     /// <summary>The event's UTF-8 JSON. A user object that cannot be serialized is written as its <c>ToString()</c>.</summary>
     public byte[] Write(PendingEvent e)
     {
         try
         {
-            return WriteCore(e, lenient: false);
+            var json = WriteCore(e, lenient: false);
+            if (!IsDeeperThan(json, MaxEventDepth) && MetadataIsObjectOrNull(json))
+            {
+                return json;
+            }
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
-            return WriteCore(e, lenient: true);
+        }
+
+        // a value the gateway would reject (too deep, metadata that is not an object) or that could not be serialized:
+        // each user value apart, falling back to its text, so that the event itself still goes through
+        return WriteCore(e, lenient: true);
+    }
+
+    /// <summary>Whether the JSON <paramref name="json"/> nests deeper than <paramref name="maxDepth"/> levels.</summary>
+    internal static bool IsDeeperThan(ReadOnlySpan<byte> json, int maxDepth)
+    {
+        if (json.Count((byte)'{') + json.Count((byte)'[') <= maxDepth)
+        {
+            return false; // nearly every event: fewer brackets than levels, quotes included
+        }
+
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+            }
+
+            return false;
+        }
+        catch (JsonException)
+        {
+            return true;
         }
     }
+
+    private bool MetadataIsObjectOrNull(byte[] json) =>
+        _metadataAt < 0 || _metadataAt >= json.Length || json[_metadataAt] is (byte)'{' or (byte)'n';
+
+    private static string NameOf(string? name) =>
+        string.IsNullOrEmpty(name) ? "(unnamed)" : Truncate(name, MaxNameLength);
+
+    /// <summary>At most <paramref name="max"/> UTF-16 units, so at most as many code points, without splitting a pair.</summary>
+    private static string Truncate(string text, int max) =>
+        text.Length <= max ? text : text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)];
 
     /// <summary>Serializes a data blob's value.</summary>
     public byte[] WriteValue(object? value)
@@ -43,6 +92,7 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     private byte[] WriteCore(PendingEvent e, bool lenient)
     {
         var w = Reset();
+        _metadataAt = -1;
         {
             w.WriteStartObject();
             w.WriteString("eventId", Uuid7.At(e.Timestamp));
@@ -52,7 +102,7 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
             switch (e.Type)
             {
                 case EventType.Trace:
-                    w.WriteString("name", e.Name);
+                    w.WriteString("name", NameOf(e.Name));
                     WriteObject(w, "metadata", e.Metadata, lenient);
                     break;
                 case EventType.Step or EventType.Error:
@@ -93,10 +143,10 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     {
         w.WriteString("stepId", Uuid7.At(e.Timestamp));
         w.WriteNumber("stepNumber", e.StepNumber);
-        w.WriteString("name", e.Name);
+        w.WriteString("name", NameOf(e.Name));
         if (e.Kind is not null)
         {
-            w.WriteString("kind", e.Kind);
+            w.WriteString("kind", Truncate(e.Kind, MaxKindLength));
         }
 
         if (e.StartedAt != default)
@@ -118,9 +168,9 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
         if (e.DataIds is { Count: > 0 } ids)
         {
             w.WriteStartArray("dataIds");
-            foreach (var id in ids)
+            for (var i = 0; i < ids.Count && i < MaxDataIds; i++)
             {
-                w.WriteStringValue(id);
+                w.WriteStringValue(ids[i]);
             }
 
             w.WriteEndArray();
@@ -152,24 +202,56 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
             return;
         }
 
+        var metadata = name == "metadata";
         w.WritePropertyName(name);
-        if (lenient)
+        if (!lenient)
         {
-            try
+            if (metadata)
             {
-                // a throw half-way through would leave the writer mid-value: serialize apart, then copy
-                var bytes = JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), serializerOptions);
-                w.WriteRawValue(bytes, skipInputValidation: true);
-            }
-            catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
-            {
-                w.WriteStringValue(value.ToString());
+                _metadataAt = w.BytesCommitted + w.BytesPending; // checked once written: the contract wants an object
             }
 
+            JsonSerializer.Serialize(w, value, value.GetType(), serializerOptions);
             return;
         }
 
-        JsonSerializer.Serialize(w, value, value.GetType(), serializerOptions);
+        // a throw half-way through would leave the writer mid-value: serialize apart, then copy
+        byte[]? bytes;
+        try
+        {
+            bytes = JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), serializerOptions);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            bytes = null;
+        }
+
+        // the event is level 1, this value level 2; wrapped metadata one more
+        var wrap = metadata && bytes is not [(byte)'{', ..] and not [(byte)'n', ..];
+        if (bytes is not null && IsDeeperThan(bytes, MaxEventDepth - (wrap ? 2 : 1)))
+        {
+            bytes = null;
+        }
+
+        if (wrap)
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("value");
+        }
+
+        if (bytes is not null)
+        {
+            w.WriteRawValue(bytes, skipInputValidation: true);
+        }
+        else
+        {
+            w.WriteStringValue(value.ToString());
+        }
+
+        if (wrap)
+        {
+            w.WriteEndObject();
+        }
     }
 
     private static string TypeName(EventType type) => type switch

@@ -1,0 +1,139 @@
+using System.Text.Json;
+using XRay.Sdk.Tests.Fakes;
+using XRay.Testing;
+
+namespace XRay.Sdk.Tests.Http;
+
+/// <summary>
+/// Values the caller may pass that the gateway would reject (docs/events.md limits): the SDK must send an event
+/// the contract accepts, not one the gateway rejects (and the SDK then drops).
+/// </summary>
+public sealed class EventLimitTests : IAsyncLifetime
+{
+    private FakeGateway _gateway = null!;
+
+    public async ValueTask InitializeAsync() => _gateway = await FakeGateway.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _gateway.DisposeAsync();
+
+    /// <summary>How deep <paramref name="e"/> nests, the event object being level 1 (the gateway allows 62).</summary>
+    private static int Depth(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => 1 + e.EnumerateObject().Select(p => Depth(p.Value)).DefaultIfEmpty(0).Max(),
+        JsonValueKind.Array => 1 + e.EnumerateArray().Select(Depth).DefaultIfEmpty(0).Max(),
+        _ => 0,
+    };
+
+    private static object Nested(int levels)
+    {
+        object value = new Dictionary<string, object>();
+        for (var i = 1; i < levels; i++)
+        {
+            value = new Dictionary<string, object> { ["a"] = value };
+        }
+
+        return value;
+    }
+
+    private async Task<XRayTracer> RecordAsync(Action<XRayTracer> record)
+    {
+        var tracer = new XRayTracer(TestTracers.Options(_gateway.BaseAddress));
+        record(tracer);
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
+        return tracer;
+    }
+
+    private void AssertEveryBatchValid()
+    {
+        Assert.NotEmpty(_gateway.Batches);
+        Assert.All(_gateway.Batches, batch => Assert.Null(IngestSchema.Problems(batch)));
+    }
+
+    [Fact]
+    public async Task A_name_longer_than_200_characters_and_a_kind_longer_than_100_are_truncated_not_rejected()
+    {
+        await using var tracer = await RecordAsync(t =>
+        {
+            var trace = t.CreateTrace(new string('n', 250));
+            trace.Step(new string('s', 201), kind: new string('k', 101));
+            trace.Error(new string('e', 300), new InvalidOperationException("x"), kind: new string('k', 150));
+        });
+
+        AssertEveryBatchValid();
+        Assert.Equal(0, tracer.Stats.EventsDropped);
+    }
+
+    [Fact]
+    public async Task An_empty_or_null_name_is_not_sent_as_an_event_the_gateway_rejects()
+    {
+        await using var tracer = await RecordAsync(t =>
+        {
+            t.CreateTrace("").Step(null!);
+            t.CreateTrace(null!);
+        });
+
+        AssertEveryBatchValid();
+        Assert.Equal(0, tracer.Stats.EventsDropped);
+    }
+
+    [Fact]
+    public async Task Metadata_that_is_not_a_JSON_object_does_not_cost_the_event()
+    {
+        await using var tracer = await RecordAsync(t =>
+        {
+            var trace = t.CreateTrace("run", metadata: new SelfReferencing()); // the SDK's own fallback writes it as a string
+            trace.Step("numbers", metadata: new[] { 1, 2 });
+            t.CreateTrace("scalar", metadata: 42);
+        });
+
+        AssertEveryBatchValid();
+        Assert.Equal(0, tracer.Stats.EventsDropped);
+    }
+
+    [Fact]
+    public async Task More_than_100_data_ids_are_not_sent_as_an_event_the_gateway_rejects()
+    {
+        await using var tracer = await RecordAsync(t =>
+            t.CreateTrace("run").Step("many", dataIds: Enumerable.Range(0, 101).Select(_ => Guid.NewGuid()).ToList()));
+
+        AssertEveryBatchValid();
+        Assert.Equal(0, tracer.Stats.EventsDropped);
+    }
+
+    [Theory]
+    [InlineData(62)] // within System.Text.Json's default MaxDepth of 64, so serialized as is
+    [InlineData(64)]
+    public async Task A_payload_nested_past_the_gateways_62_levels_does_not_cost_the_step(int levels)
+    {
+        Trace trace = null!;
+        await using var tracer = await RecordAsync(t =>
+        {
+            trace = t.CreateTrace("run");
+            trace.Step("deep", input: Nested(levels));
+        });
+
+        var step = Assert.Single(_gateway.StepsOf(trace.TraceId));
+        Assert.True(Depth(step) <= 62, $"the step nests {Depth(step)} levels; the gateway rejects an event deeper than 62");
+        Assert.Equal(0, tracer.Stats.EventsDropped);
+    }
+
+    [Fact]
+    public async Task A_deep_JsonElement_payload_is_not_sent_past_62_levels()
+    {
+        var deep = JsonDocument.Parse(new string('[', 63) + new string(']', 63)).RootElement;
+        Trace trace = null!;
+        await using var tracer = await RecordAsync(t =>
+        {
+            trace = t.CreateTrace("run");
+            trace.Step("deep", output: deep);
+        });
+
+        var step = Assert.Single(_gateway.StepsOf(trace.TraceId));
+        Assert.True(Depth(step) <= 62, $"the step nests {Depth(step)} levels; the gateway rejects an event deeper than 62");
+    }
+
+    private sealed class SelfReferencing
+    {
+        public SelfReferencing Me => this;
+    }
+}
