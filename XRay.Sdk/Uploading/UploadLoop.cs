@@ -117,7 +117,17 @@ internal abstract class UploadLoop : IAsyncDisposable
                     Storage.Lease(key);
                     if (ReadOrDrop(key) is { } data)
                     {
-                        await SendAsync(key, data, token).ConfigureAwait(false);
+                        try
+                        {
+                            await SendAsync(key, data, token).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (!token.IsCancellationRequested)
+                        {
+                            // the delivery policy retries every failure a retry can fix; anything else (an answer
+                            // the SDK cannot use) would fail the same way again and stall every entry behind it
+                            Log.LoopFailed(Logger, e);
+                            CountDropped(key, $"it could not be sent ({e.GetType().Name}: {e.Message})");
+                        }
                     }
 
                     Storage.Delete(key);
