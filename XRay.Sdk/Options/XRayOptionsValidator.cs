@@ -5,6 +5,8 @@ namespace XRay.Sdk;
 /// <summary>Checks <see cref="XRayOptions"/> and explains, per setting, what is wrong.</summary>
 public sealed class XRayOptionsValidator : IValidateOptions<XRayOptions>
 {
+    private static readonly System.Buffers.SearchValues<char> LowerHexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, XRayOptions options)
     {
@@ -38,9 +40,11 @@ public sealed class XRayOptionsValidator : IValidateOptions<XRayOptions>
         {
             yield return $"XRay:{nameof(o.ProjectId)} is required (the id of the project the API key belongs to; XRAY_PROJECT_ID).";
         }
-        else if (o.ProjectId.AsSpan().IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || o.ProjectId.Contains('.', StringComparison.Ordinal))
+        else if (o.ProjectId.Length != 24 || o.ProjectId.AsSpan().ContainsAnyExcept(LowerHexDigits))
         {
-            yield return $"XRay:{nameof(o.ProjectId)} '{o.ProjectId}' contains characters not allowed in an id.";
+            // Trace ids are {ProjectId}-{uuid}, and the gateway rejects every event whose trace id does not start with its
+            // key's project id: a wrong one would lose every event, one rejection at a time.
+            yield return $"XRay:{nameof(o.ProjectId)} '{o.ProjectId}' must be the project's id as the API gives it: 24 lowercase hex digits.";
         }
 
         if (!Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))

@@ -29,6 +29,20 @@ public sealed class OptionsTests
         Assert.Contains(e.Failures, f => f.Contains("ProjectId is required", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("proj")]
+    [InlineData("0123456789ABCDEF01234567")] // the API gives lowercase; the gateway compares exactly
+    [InlineData("0123456789abcdef0123456")]
+    [InlineData("0123456789abcdef012345678")]
+    [InlineData("../0123456789abcdef012345")]
+    public void A_project_id_that_is_not_the_APIs_is_refused_at_start_not_event_by_event(string projectId)
+    {
+        var result = new XRayOptionsValidator().Validate(null, new XRayOptions { ApiKey = "k", ProjectId = projectId });
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("must be the project's id as the API gives it: 24 lowercase hex digits", StringComparison.Ordinal));
+        Assert.True(new XRayOptionsValidator().Validate(null, new XRayOptions { ApiKey = "k", ProjectId = "0123456789abcdef01234567" }).Succeeded);
+    }
+
     [Fact]
     public void Every_invalid_setting_is_named()
     {
@@ -60,7 +74,7 @@ public sealed class OptionsTests
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["XRay:ApiKey"] = "xray_k",
-            ["XRay:ProjectId"] = "proj",
+            ["XRay:ProjectId"] = "0123456789abcdef01234567",
             ["XRay:BatchInterval"] = "250",
             ["XRay:RequestTimeout"] = "00:00:03",
             ["XRay:MaxBatchSize"] = "10",
@@ -108,7 +122,7 @@ public sealed class OptionsTests
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["XRay:ApiKey"] = "xray_k",
-            ["XRay:ProjectId"] = "proj",
+            ["XRay:ProjectId"] = "0123456789abcdef01234567",
             ["XRay:Enabled"] = "false",
         }).Build();
         var services = new ServiceCollection().AddXRay(config, o => o.MaxBatchSize = 7).AddXRay();
