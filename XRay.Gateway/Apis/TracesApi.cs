@@ -5,9 +5,9 @@ using XRay.Gateway.Auth;
 using XRay.Gateway.Problems;
 using XRay.Gateway.Query;
 using XRay.Gateway.Traces;
-using XRay.Grains.Ingest;
 using XRay.Grains.Accounts;
 using XRay.Grains.Ids;
+using XRay.Grains.Ingest;
 using XRay.Grains.Storage;
 
 namespace XRay.Gateway.Apis;

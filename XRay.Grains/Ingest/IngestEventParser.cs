@@ -16,6 +16,17 @@ public static class IngestEventParser
 {
     public const int MaxNameLength = 200;
     public const int MaxKindLength = 100;
+    public const int MaxDataIds = 100;
+
+    /// <summary>
+    /// Deepest nesting of an event, the event object itself being level 1: what a batch parsed with System.Text.Json's
+    /// default limit of 64 levels held (the root object and the <c>events</c> array are two). A deeper event is rejected
+    /// on its own; <see cref="MaxBatchDepth"/> is what the batch is parsed with, so that it is not refused as a whole.
+    /// </summary>
+    public const int MaxEventDepth = 62;
+
+    /// <summary>Nesting the ingest body is parsed with: far above <see cref="MaxEventDepth"/>, so a too deep event is a per-event rejection.</summary>
+    public const int MaxBatchDepth = 4096;
 
     /// <summary>
     /// The length of <paramref name="text"/> in characters as JSON Schema's <c>maxLength</c> counts them (Unicode code
@@ -42,17 +53,6 @@ public static class IngestEventParser
 
         return count;
     }
-    public const int MaxDataIds = 100;
-
-    /// <summary>
-    /// Deepest nesting of an event, the event object itself being level 1: what a batch parsed with System.Text.Json's
-    /// default limit of 64 levels held (the root object and the <c>events</c> array are two). A deeper event is rejected
-    /// on its own; <see cref="MaxBatchDepth"/> is what the batch is parsed with, so that it is not refused as a whole.
-    /// </summary>
-    public const int MaxEventDepth = 62;
-
-    /// <summary>Nesting the ingest body is parsed with: far above <see cref="MaxEventDepth"/>, so a too deep event is a per-event rejection.</summary>
-    public const int MaxBatchDepth = 4096;
 
     /// <summary>
     /// Checks an event where it enters (the gateway, with the key's project) and renders it for the log: the

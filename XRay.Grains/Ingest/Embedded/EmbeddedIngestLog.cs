@@ -38,6 +38,11 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
             {
                 _partitions[p] = new LogPartition(p, Path.Combine(directory, PartitionPrefix + p.ToString(CultureInfo.InvariantCulture)), _options.SegmentBytes, logger, SignalDurable);
             }
+
+            foreach (var group in _offsets.LowerPast(Array.ConvertAll(_partitions, p => p.Durable.EndOffset)))
+            {
+                LogCommittedBeyondEnd(logger, group);
+            }
         }
         catch
         {
@@ -48,19 +53,6 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
             }
 
             _offsets.Dispose();
-            throw;
-        }
-
-        try
-        {
-            foreach (var group in _offsets.LowerPast(Array.ConvertAll(_partitions, p => p.Durable.EndOffset)))
-            {
-                LogCommittedBeyondEnd(logger, group);
-            }
-        }
-        catch
-        {
-            Dispose();
             throw;
         }
 
