@@ -5,6 +5,7 @@ using XRay.Gateway.Hosting;
 using XRay.Gateway.Problems;
 using XRay.Grains.Accounts;
 using XRay.Grains.Ids;
+using XRay.Grains.Projects;
 using XRay.Grains.Storage;
 
 namespace XRay.Gateway.Apis;
@@ -22,6 +23,9 @@ public static class ProjectsApi
         api.MapDelete("/{projectId}/keys/{keyId}", RevokeKeyAsync).WithName("RevokeApiKey").WithSummary("Revoke an API key; it stops working at once.");
         api.MapPost("/{projectId}/members", AddMemberAsync).WithName("AddMember").WithSummary("Add a registered user to a project.");
         api.MapGet("/{projectId}/members", ListMembersAsync).WithName("ListMembers").WithSummary("List a project's members.");
+        api.MapGet("/{projectId}/stats", GetStatsAsync).WithName("GetProjectStats")
+            .WithSummary("Get a project's totals (traces by status, steps, data blobs) and its events of the last minute.")
+            .WithDescription("Totals are exact and at most a second old. Live figures count from 'live.observingSince', when the server began observing the project.");
         return app;
     }
 
@@ -40,6 +44,13 @@ public static class ProjectsApi
     public sealed record AddMemberRequest(string? Email, string? Role);
 
     public sealed record MemberResponse(string ProjectId, string UserId, string Role);
+
+    public sealed record ProjectStatsResponse(string ProjectId, TraceCounts Traces, long Steps, long Data, LiveActivity Live);
+
+    public sealed record TraceCounts(long Total, long Running, long Success, long Failure);
+
+    /// <summary>Events the server observed for the project in the last minute; <see cref="ObservingSince"/> is when it began observing.</summary>
+    public sealed record LiveActivity(long EventsLastMinute, long StepsLastMinute, double EventsPerSecond, DateTime? LastEventAt, DateTime ObservingSince);
 
     public static async Task<Ok<IEnumerable<ProjectSummary>>> ListProjectsAsync(ClaimsPrincipal user, IAccountStore store, CancellationToken cancellationToken)
     {
@@ -158,6 +169,21 @@ public static class ProjectsApi
 
         var members = await store.ListMembersAsync(projectId, cancellationToken);
         return TypedResults.Ok(members.Select(m => new MemberResponse(m.ProjectId, m.UserId, RoleName(m.Role))));
+    }
+
+    public static async Task<Results<Ok<ProjectStatsResponse>, ProblemHttpResult>> GetStatsAsync(
+        string projectId, ClaimsPrincipal user, ProjectAccess access, IGrainFactory grains)
+    {
+        // A malformed id gets the same 404 as a project the caller is not a member of, as on every project route.
+        if (await access.CheckAsync(projectId, user.UserId(), ProjectRole.Member) is { } denied)
+        {
+            return denied;
+        }
+
+        var o = await grains.GetGrain<IProjectGrain>(projectId).GetOverview();
+        return TypedResults.Ok(new ProjectStatsResponse(
+            projectId, new TraceCounts(o.Traces, o.Running, o.Success, o.Failure), o.Steps, o.Data,
+            new LiveActivity(o.EventsLastMinute, o.StepsLastMinute, o.EventsPerSecond, o.LastEventAt?.UtcDateTime, o.ObservingSince.UtcDateTime)));
     }
 
     private static string RoleName(ProjectRole role) => role == ProjectRole.Owner ? "owner" : "member";

@@ -1,14 +1,16 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using XRay.Grains.Options;
+using XRay.Grains.Projects;
 using XRay.Grains.Traces;
 
 namespace XRay.Grains.Ingest;
 
 /// <summary>
 /// The silo's ingest consumer: polls batches from the log, routes each trace's events to its
-/// <see cref="ITraceGrain"/>, and commits the log offset only after every grain's write is in the store and the
+/// <see cref="ITraceGrain"/> (then tells each project's <see cref="IProjectGrain"/> what it brought), and commits the log offset only after every grain's write is in the store and the
 /// store has been flushed (<see cref="Storage.ITraceStore.FlushAsync"/>): one sync covers every batch since the last commit.
 /// A failed batch is retried with backoff and never skipped: acknowledged events are not lost. Only a record that
 /// cannot be read (corrupt or foreign bytes) is skipped and logged.
@@ -213,11 +215,42 @@ public sealed partial class IngestConsumer(
         return events!;
     }
 
-    private Task ApplyUntilDoneAsync(List<IngestEvent> events, int recordCount, CancellationToken stoppingToken) =>
-        RetryUntilDoneAsync(
+    private async Task ApplyUntilDoneAsync(List<IngestEvent> events, int recordCount, CancellationToken stoppingToken)
+    {
+        await RetryUntilDoneAsync(
             () => Task.WhenAll(events.GroupBy(e => e.TraceId, StringComparer.Ordinal).Select(trace => grains.GetGrain<ITraceGrain>(trace.Key).Apply([.. trace]))),
             recordCount,
-            stoppingToken);
+            stoppingToken).ConfigureAwait(false);
+        ObserveProjects(events);
+    }
+
+    /// <summary>
+    /// Reports the applied poll to each project's grain, once per project: one-way, so it never holds up the batch, and a
+    /// failure only costs the dashboard's live figures (logged, never thrown). Redelivered events count again there.
+    /// </summary>
+    private void ObserveProjects(List<IngestEvent> events)
+    {
+        var projects = new Dictionary<string, (int Events, int Steps, long LastEventAt)>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            ref var activity = ref CollectionsMarshal.GetValueRefOrAddDefault(projects, e.ProjectId, out var exists);
+            activity.Events++;
+            activity.Steps += e.Type is IngestEventType.Step or IngestEventType.Error ? 1 : 0;
+            activity.LastEventAt = exists ? Math.Max(activity.LastEventAt, e.Timestamp) : e.Timestamp;
+        }
+
+        foreach (var (projectId, (count, steps, lastEventAt)) in projects)
+        {
+            try
+            {
+                grains.GetGrain<IProjectGrain>(projectId).Observe(new ProjectActivity(count, steps, lastEventAt)).Ignore();
+            }
+            catch (Exception ex)
+            {
+                LogObserveFailed(logger, ex, projectId);
+            }
+        }
+    }
 
     /// <summary>A batch is never skipped: its writes and its commit are retried with backoff until they succeed or the silo stops.</summary>
     private async Task RetryUntilDoneAsync(Func<Task> attempt, int recordCount, CancellationToken stoppingToken)
@@ -260,6 +293,9 @@ public sealed partial class IngestConsumer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading, applying or committing a batch of {Count} records failed; retrying in {Delay}")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Reporting activity to project {ProjectId}'s grain failed; only its live figures miss it")]
+    private static partial void LogObserveFailed(ILogger logger, Exception exception, string projectId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The ingest consumer stopped without committing its last offsets within {Timeout}; a restart redelivers those records (harmless)")]
     private static partial void LogStopCommitTimedOut(ILogger logger, TimeSpan timeout);

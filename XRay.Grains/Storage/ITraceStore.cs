@@ -45,4 +45,10 @@ public interface ITraceStore
     /// </summary>
     /// <exception cref="NotSupportedException">The store cannot evaluate one of the filters (see docs/query.md).</exception>
     Task<IReadOnlyList<StepRecord>> QueryStepsAsync(string projectId, StepQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The project's exact totals (<see cref="ProjectStats"/>) as of the writes completed before the call; all zero for a
+    /// project with nothing stored. Cheap on SQLite (one row kept by the writer); counted at read time on MongoDB (docs/storage.md).
+    /// </summary>
+    Task<ProjectStats> GetProjectStatsAsync(string projectId, CancellationToken cancellationToken = default);
 }

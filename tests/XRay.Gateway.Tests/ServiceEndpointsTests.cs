@@ -41,6 +41,7 @@ public sealed class ServiceEndpointsTests(GatewayFixture fixture)
     [InlineData("/api/v1/projects/{projectId}/keys/{keyId}", "delete")]
     [InlineData("/api/v1/projects/{projectId}/members", "post")]
     [InlineData("/api/v1/projects/{projectId}/members", "get")]
+    [InlineData("/api/v1/projects/{projectId}/stats", "get")]
     [InlineData("/api/v1/ingest", "post")]
     [InlineData("/api/v1/projects/{projectId}/traces", "get")]
     [InlineData("/api/v1/traces/{traceId}", "get")]

@@ -55,6 +55,7 @@ public sealed class MongoTraceSchema : IMongoSchema
             MongoCollections.Index("ix_steps_project_name_started", false, ("projectId", 1), ("name", 1), ("startedAt", -1), ("stepId", -1))).ConfigureAwait(false);
         await MongoCollections.CreateAsync(database, MongoCollections.Data, cancellationToken,
             MongoCollections.Index("ux_data_dataId", true, ("dataId", 1)),
-            MongoCollections.Index("ix_data_trace", false, ("traceId", 1))).ConfigureAwait(false);
+            MongoCollections.Index("ix_data_trace", false, ("traceId", 1)),
+            MongoCollections.Index("ix_data_project", false, ("projectId", 1))).ConfigureAwait(false); // counts for project stats
     }
 }

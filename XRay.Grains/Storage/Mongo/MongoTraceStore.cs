@@ -104,6 +104,32 @@ public sealed class MongoTraceStore(MongoStoreDatabase database, TimeProvider ti
         return [.. found.Select(ToStep)];
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Counted when asked, from the <c>projectId</c> indexes: a group by status over the project's traces and two counts
+    /// (steps, data), each an index scan of the project's entries, so the cost grows with the project (docs/storage.md).
+    /// Callers cache it (<c>ProjectGrain</c> reads it at most once a second). Read from the primary, as the step counts are.
+    /// </remarks>
+    public async Task<ProjectStats> GetProjectStatsAsync(string projectId, CancellationToken cancellationToken = default)
+    {
+        var inProject = Filter.Eq("projectId", projectId);
+        var traces = (await database.CollectionAsync(MongoCollections.Traces, cancellationToken).ConfigureAwait(false)).WithReadPreference(ReadPreference.Primary);
+        var steps = (await database.CollectionAsync(MongoCollections.Steps, cancellationToken).ConfigureAwait(false)).WithReadPreference(ReadPreference.Primary);
+        var data = (await database.CollectionAsync(MongoCollections.Data, cancellationToken).ConfigureAwait(false)).WithReadPreference(ReadPreference.Primary);
+        var byStatus = traces.Aggregate()
+            .Match(inProject)
+            .Group(new BsonDocument { ["_id"] = "$status", ["count"] = new BsonDocument("$sum", 1) })
+            .ToListAsync(cancellationToken);
+        var stepCount = steps.CountDocumentsAsync(inProject, cancellationToken: cancellationToken);
+        var dataCount = data.CountDocumentsAsync(inProject, cancellationToken: cancellationToken);
+        await Task.WhenAll(byStatus, stepCount, dataCount).ConfigureAwait(false);
+
+        var counts = (await byStatus.ConfigureAwait(false)).ToDictionary(c => c["_id"].AsString, c => c["count"].ToInt64(), StringComparer.Ordinal);
+        return new ProjectStats(
+            counts.Values.Sum(), counts.GetValueOrDefault("running"), counts.GetValueOrDefault("success"), counts.GetValueOrDefault("failure"),
+            await stepCount.ConfigureAwait(false), await dataCount.ConfigureAwait(false));
+    }
+
     /// <summary>The project's traces matching the filters, after the cursor in (startedAt DESC, traceId DESC) order.</summary>
     internal static FilterDefinition<BsonDocument> ListFilter(string projectId, TraceQuery query)
     {

@@ -118,26 +118,59 @@ public sealed class SqliteDatabase : IDisposable
     }
 
     /// <summary>
-    /// Adds <paramref name="column"/> unless its table has it. Looked up first without a lock (the usual case: present);
-    /// when missing, checked again and added in one write transaction, so two processes starting on one file cannot both add it.
+    /// Adds <paramref name="column"/> unless its table has it (<see cref="AddOnceAsync"/>).
     /// </summary>
-    private static async Task AddColumnAsync(SqliteConnection connection, SqliteAddedColumn column, CancellationToken cancellationToken)
+    private static Task AddColumnAsync(SqliteConnection connection, SqliteAddedColumn column, CancellationToken cancellationToken) =>
+        AddOnceAsync(
+            connection,
+            transaction => HasColumnAsync(connection, column, transaction, cancellationToken),
+            $"ALTER TABLE {column.Table} ADD COLUMN {column.Column} {column.Definition}",
+            cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="table"/>'s statements unless the table exists (<see cref="AddOnceAsync"/>). The statements fill
+    /// the table from the rows already there in the same transaction, so it is filled exactly once, whoever starts first
+    /// and however often.
+    /// </summary>
+    private static Task AddTableAsync(SqliteConnection connection, SqliteAddedTable table, CancellationToken cancellationToken) =>
+        AddOnceAsync(
+            connection,
+            transaction => HasTableAsync(connection, table, transaction, cancellationToken),
+            table.Statements,
+            cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="statements"/> unless <paramref name="exists"/>. Looked up first without a lock (the usual case:
+    /// present); when missing, checked again and run in one write transaction, so two processes starting on one file cannot
+    /// both run them.
+    /// </summary>
+    private static async Task AddOnceAsync(
+        SqliteConnection connection, Func<SqliteTransaction?, Task<bool>> exists, string statements, CancellationToken cancellationToken)
     {
-        if (await HasColumnAsync(connection, column, null, cancellationToken).ConfigureAwait(false))
+        if (await exists(null).ConfigureAwait(false))
         {
             return;
         }
 
         await using var transaction = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE
-        if (!await HasColumnAsync(connection, column, transaction, cancellationToken).ConfigureAwait(false))
+        if (!await exists(transaction).ConfigureAwait(false))
         {
-            await using var alter = connection.CreateCommand();
-            alter.Transaction = transaction;
-            alter.CommandText = $"ALTER TABLE {column.Table} ADD COLUMN {column.Column} {column.Definition}";
-            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = statements;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> HasTableAsync(SqliteConnection connection, SqliteAddedTable table, SqliteTransaction? transaction, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = $table";
+        command.Parameters.AddWithValue("$table", table.Table);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0;
     }
 
     private static async Task<bool> HasColumnAsync(SqliteConnection connection, SqliteAddedColumn column, SqliteTransaction? transaction, CancellationToken cancellationToken)
@@ -179,6 +212,11 @@ public sealed class SqliteDatabase : IDisposable
                 {
                     await AddColumnAsync(connection, column, cancellationToken).ConfigureAwait(false);
                 }
+
+                foreach (var table in schema.AddedTables)
+                {
+                    await AddTableAsync(connection, table, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             _initialized = true;
@@ -197,7 +235,16 @@ public interface ISqliteSchema
 
     /// <summary>Columns added to a table after stores were made with it: added at start where missing (in <see cref="CreateStatements"/> too).</summary>
     IReadOnlyList<SqliteAddedColumn> AddedColumns => [];
+
+    /// <summary>Tables added after stores were made, each made (and filled from the rows already stored) once, at start, where missing.</summary>
+    IReadOnlyList<SqliteAddedTable> AddedTables => [];
 }
 
 /// <summary>A column added to <paramref name="Table"/> after its first release: <c>ALTER TABLE ... ADD COLUMN</c>.</summary>
 public sealed record SqliteAddedColumn(string Table, string Column, string Definition);
+
+/// <summary>
+/// A table added after the first release: <paramref name="Statements"/> create <paramref name="Table"/> (without
+/// <c>IF NOT EXISTS</c>), whatever keeps it current (triggers), and fill it from the rows already stored, in one transaction.
+/// </summary>
+public sealed record SqliteAddedTable(string Table, string Statements);

@@ -54,4 +54,52 @@ public sealed class SqliteTraceSchema : ISqliteSchema
 
     /// <summary><c>namedAt</c>: the time of the <c>trace</c> event whose name and metadata a trace holds (<see cref="TraceUpsert.Merge"/>).</summary>
     public IReadOnlyList<SqliteAddedColumn> AddedColumns { get; } = [new("traces", "namedAt", "INTEGER NULL")];
+
+    /// <summary>
+    /// <c>projectStats</c>: each project's exact totals (<see cref="SqliteTraceStore.GetProjectStatsAsync"/>), kept in the
+    /// writer's transactions, so they are as durable and as idempotent as the rows. Traces are counted by triggers: an
+    /// upsert that inserts fires the insert trigger only, one that takes its <c>DO UPDATE</c> path the update trigger
+    /// only, which moves one count when the status changes. Steps and data are not (a trigger per step row would run
+    /// at the step rate): <see cref="SqliteTraceWrites"/> adds what it newly inserted, one row per project and transaction.
+    /// A store made before gets the table, its triggers and its totals from the rows in one transaction at its next start.
+    /// </summary>
+    public IReadOnlyList<SqliteAddedTable> AddedTables { get; } = [new("projectStats", """
+        CREATE TABLE projectStats (
+            projectId TEXT PRIMARY KEY,
+            traces INTEGER NOT NULL DEFAULT 0,
+            running INTEGER NOT NULL DEFAULT 0,
+            success INTEGER NOT NULL DEFAULT 0,
+            failure INTEGER NOT NULL DEFAULT 0,
+            steps INTEGER NOT NULL DEFAULT 0,
+            data INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+        CREATE TRIGGER tr_traces_insert_stats AFTER INSERT ON traces
+        BEGIN
+            INSERT INTO projectStats (projectId, traces, running, success, failure)
+            VALUES (NEW.projectId, 1, NEW.status = 'running', NEW.status = 'success', NEW.status = 'failure')
+            ON CONFLICT(projectId) DO UPDATE SET
+                traces = traces + 1,
+                running = running + excluded.running,
+                success = success + excluded.success,
+                failure = failure + excluded.failure;
+        END;
+        CREATE TRIGGER tr_traces_status_stats AFTER UPDATE OF status ON traces WHEN OLD.status IS NOT NEW.status
+        BEGIN
+            INSERT INTO projectStats (projectId, running, success, failure)
+            VALUES (NEW.projectId, (NEW.status = 'running') - (OLD.status = 'running'),
+                (NEW.status = 'success') - (OLD.status = 'success'), (NEW.status = 'failure') - (OLD.status = 'failure'))
+            ON CONFLICT(projectId) DO UPDATE SET
+                running = running + excluded.running,
+                success = success + excluded.success,
+                failure = failure + excluded.failure;
+        END;
+        INSERT INTO projectStats (projectId, traces, running, success, failure)
+            SELECT projectId, COUNT(*), SUM(status = 'running'), SUM(status = 'success'), SUM(status = 'failure')
+            FROM traces WHERE true GROUP BY projectId;
+        INSERT INTO projectStats (projectId, steps)
+            SELECT projectId, COUNT(*) FROM steps WHERE true GROUP BY projectId
+            ON CONFLICT(projectId) DO UPDATE SET steps = excluded.steps;
+        INSERT INTO projectStats (projectId, data)
+            SELECT projectId, COUNT(*) FROM data WHERE true GROUP BY projectId
+            ON CONFLICT(projectId) DO UPDATE SET data = excluded.data;
+        """)];
 }

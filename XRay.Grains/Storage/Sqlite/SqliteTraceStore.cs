@@ -223,6 +223,20 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore, IAs
         return steps;
     }
 
+    /// <inheritdoc />
+    /// <remarks>One row of <c>projectStats</c>, kept by the writer's transactions (<see cref="SqliteTraceSchema.AddedTables"/>).</remarks>
+    public async Task<ProjectStats> GetProjectStatsAsync(string projectId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT traces, running, success, failure, steps, data FROM projectStats WHERE projectId = $project";
+        command.Parameters.AddWithValue("$project", projectId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new ProjectStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5))
+            : ProjectStats.Empty;
+    }
+
     private async Task<IReadOnlyList<DataRecord>> QueryDataAsync(string where, string traceId, string? dataId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

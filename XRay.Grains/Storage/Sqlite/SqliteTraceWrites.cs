@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
 namespace XRay.Grains.Storage.Sqlite;
@@ -41,13 +42,19 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
     private readonly RawStatement _insertStep;
     private readonly RawStatement _insertData;
     private readonly RawStatement _addStepCount;
+    private readonly RawStatement _addProjectCounts;
     private readonly Dictionary<string, int> _inserted = new(StringComparer.Ordinal);
+
+    // Steps and data newly inserted per project in this transaction, looked up by a span of the trace id (no allocation per step).
+    private readonly Dictionary<string, (int Steps, int Data)> _projectAdds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Steps, int Data)>.AlternateLookup<ReadOnlySpan<char>> _projectAddsBySpan;
 
     private SqliteTraceWrites(SqliteConnection connection, int cacheSizeKiB, long fullCacheFromBytes)
     {
         _connection = connection;
         _configuredCacheSizeKiB = cacheSizeKiB;
         _fullCacheFromBytes = fullCacheFromBytes;
+        _projectAddsBySpan = _projectAdds.GetAlternateLookup<ReadOnlySpan<char>>();
         var db = connection.Handle!;
 
         try
@@ -91,11 +98,17 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
                 ON CONFLICT(dataId) DO NOTHING
                 """);
             _addStepCount = new RawStatement(db, "UPDATE traces SET stepCount = stepCount + ?1 WHERE traceId = ?2");
+
+            // The project totals of SqliteTraceSchema.AddedTables; traces are counted there by triggers.
+            _addProjectCounts = new RawStatement(db, """
+                INSERT INTO projectStats (projectId, steps, data) VALUES (?1, ?2, ?3)
+                ON CONFLICT(projectId) DO UPDATE SET steps = steps + excluded.steps, data = data + excluded.data
+                """);
         }
         catch
         {
             // Close what was prepared, or the connection stays half-open until the GC finalizes it.
-            foreach (var statement in (RawStatement?[])[_upsertTrace, _insertStep, _insertData, _addStepCount])
+            foreach (var statement in (RawStatement?[])[_upsertTrace, _insertStep, _insertData, _addStepCount, _addProjectCounts])
             {
                 statement?.Dispose();
             }
@@ -155,6 +168,7 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
         }
 
         _inserted.Clear();
+        _projectAdds.Clear();
         foreach (var s in batch.Steps)
         {
             var changed = _insertStep.Text(1, s.StepId).Text(2, s.TraceId).Text(3, ProjectOf(s.TraceId)).Integer(4, s.StepNumber)
@@ -168,13 +182,23 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
 
         foreach (var d in batch.Data)
         {
-            _insertData.Text(1, d.DataId).Text(2, d.TraceId).Text(3, d.ProjectId).Text(4, d.ContentType).Integer(5, d.Size)
+            var changed = _insertData.Text(1, d.DataId).Text(2, d.TraceId).Text(3, d.ProjectId).Text(4, d.ContentType).Integer(5, d.Size)
                 .Text(6, d.Sha256).Integer(7, d.CreatedAt.ToUnixTimeMilliseconds()).Execute();
+            if (changed > 0)
+            {
+                ProjectAdds(d.ProjectId).Data++;
+            }
         }
 
         foreach (var (traceId, added) in _inserted)
         {
             _addStepCount.Integer(1, added).Text(2, traceId).Execute();
+            ProjectAdds(ProjectOf(traceId)).Steps += added;
+        }
+
+        foreach (var (projectId, (steps, data)) in _projectAdds)
+        {
+            _addProjectCounts.Text(1, projectId).Integer(2, steps).Integer(3, data).Execute();
         }
 
         if (_cacheSizeKiB < _configuredCacheSizeKiB && ++_commitsSinceSizeCheck >= CommitsPerSizeCheck)
@@ -217,13 +241,17 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var statement in (RawStatement[])[_upsertTrace, _insertStep, _insertData, _addStepCount])
+        foreach (var statement in (RawStatement[])[_upsertTrace, _insertStep, _insertData, _addStepCount, _addProjectCounts])
         {
             statement.Dispose();
         }
 
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>The project's entry in <see cref="_projectAdds"/>, added on its first step or blob in the transaction.</summary>
+    private ref (int Steps, int Data) ProjectAdds(ReadOnlySpan<char> projectId) =>
+        ref CollectionsMarshal.GetValueRefOrAddDefault(_projectAddsBySpan, projectId, out _);
 
     /// <summary>A trace id is <c>{projectId}-{uuid}</c> and a project id 24 characters (checked at ingest).</summary>
     private static ReadOnlySpan<char> ProjectOf(string traceId) => traceId.AsSpan(0, 24);

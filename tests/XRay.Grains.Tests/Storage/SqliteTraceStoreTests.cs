@@ -93,6 +93,44 @@ public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
     }
 
     [Fact]
+    public async Task A_store_made_before_project_stats_counts_its_rows_once_at_start_and_keeps_counting()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var projectId = NewObjectId();
+        var running = NewTraceId(projectId);
+        var ended = NewTraceId(projectId);
+        var path = _database.Database.DatabasePath;
+        await using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await old.OpenAsync(ct);
+            await using var command = old.CreateCommand();
+            command.CommandText = new SqliteTraceSchema().CreateStatements + $"""
+                INSERT INTO traces (traceId, projectId, status, startedAt, updatedAt) VALUES ('{running}', '{projectId}', 'running', 1000, 1);
+                INSERT INTO traces (traceId, projectId, status, startedAt, endedAt, updatedAt) VALUES ('{ended}', '{projectId}', 'failure', 1000, 2000, 1);
+                INSERT INTO steps (stepId, traceId, projectId, stepNumber, name, status, startedAt, document)
+                    VALUES ('{NewUuid()}', '{running}', '{projectId}', 1, 'a', 'ok', 1000, '[]'), ('{NewUuid()}', '{ended}', '{projectId}', 1, 'a', 'ok', 1000, '[]');
+                INSERT INTO data (dataId, traceId, projectId, contentType, size, createdAt) VALUES ('{NewUuid()}', '{running}', '{projectId}', 'text/plain', 1, 1);
+                """;
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        var store = CreateStore();
+        Assert.Equal(new ProjectStats(2, 1, 0, 1, 2, 1), await store.GetProjectStatsAsync(projectId, ct));
+        await store.WriteAsync(new TraceWriteBatch(
+            [new TraceUpsert(running, projectId, null, "success", 1_000, 3_000, null, "{}", null, null)],
+            [new StepRecord(NewUuid(), running, 2, "b", null, "ok", 2_000, null, "{}")], []), ct);
+        Assert.Equal(new ProjectStats(2, 0, 1, 1, 3, 1), await store.GetProjectStatsAsync(projectId, ct));
+
+        // Started again on the same file (a restart): the table is there, so nothing is counted twice.
+        using var restarted = new SqliteDatabase(
+            Microsoft.Extensions.Options.Options.Create(new XRay.Grains.Options.SqliteStoreOptions { DataDirectory = Path.GetDirectoryName(path)! }),
+            [new SqliteAccountSchema(), new SqliteTraceSchema()]);
+        Assert.Equal(path, restarted.DatabasePath);
+        await using var again = new SqliteTraceStore(restarted);
+        Assert.Equal(new ProjectStats(2, 0, 1, 1, 3, 1), await again.GetProjectStatsAsync(projectId, ct));
+    }
+
+    [Fact]
     public async Task Flush_works_before_any_write_and_writes_are_read_back_by_a_fresh_connection()
     {
         var store = CreateStore();

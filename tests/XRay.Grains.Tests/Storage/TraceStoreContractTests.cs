@@ -241,6 +241,61 @@ public abstract class TraceStoreContractTests
         Assert.Equal([step, withoutKind], steps);
     }
 
+    [Fact]
+    public async Task Project_stats_count_traces_by_status_steps_and_data_once_and_per_project()
+    {
+        var store = CreateStore();
+        var otherProject = NewObjectId();
+        Assert.Equal(ProjectStats.Empty, await store.GetProjectStatsAsync(_projectId, Ct));
+
+        var running = Start(NewTraceId(_projectId), 1_000);
+        var succeeded = Start(NewTraceId(_projectId), 2_000) with { Status = "success", EndedAt = 2_500 };
+        var failed = Start(NewTraceId(_projectId), 3_000) with { Status = "failure", EndedAt = 3_500 };
+        var foreign = Start(NewTraceId(otherProject), 1_000);
+        var batch = new TraceWriteBatch(
+            [running, succeeded, failed, foreign],
+            [Step(running.TraceId, 1), Step(running.TraceId, 2), Step(succeeded.TraceId, 1), Step(foreign.TraceId, 1)],
+            [Blob(running.TraceId), Blob(failed.TraceId)]);
+        await store.WriteAsync(batch, Ct);
+
+        var expected = new ProjectStats(Traces: 3, Running: 1, Success: 1, Failure: 1, Steps: 3, Data: 2);
+        Assert.Equal(expected, await store.GetProjectStatsAsync(_projectId, Ct));
+        Assert.Equal(new ProjectStats(1, 1, 0, 0, 1, 0), await store.GetProjectStatsAsync(otherProject, Ct));
+
+        // Redelivery: the same rows again, in one batch and piecemeal, insert nothing and so count nothing.
+        await store.WriteAsync(batch, Ct);
+        await store.WriteAsync(new TraceWriteBatch([succeeded], [batch.Steps[2]], []), Ct);
+        await store.InsertDataAsync([batch.Data[0]], Ct);
+        Assert.Equal(expected, await store.GetProjectStatsAsync(_projectId, Ct));
+        Assert.Equal(new ProjectStats(1, 1, 0, 0, 1, 0), await store.GetProjectStatsAsync(otherProject, Ct));
+        Assert.Equal(ProjectStats.Empty, await store.GetProjectStatsAsync(NewObjectId(), Ct));
+    }
+
+    [Fact]
+    public async Task Project_stats_move_one_count_when_a_trace_ends_and_not_back_on_a_late_start()
+    {
+        var store = CreateStore();
+        var traceId = NewTraceId(_projectId);
+        var other = NewTraceId(_projectId);
+        await store.WriteAsync(new TraceWriteBatch([], [Step(traceId, 1), Step(traceId, 2)], []), Ct); // steps before their trace
+        await Write(store, Start(traceId, 1_000));
+        await Write(store, Start(other, 1_000));
+        Assert.Equal(new ProjectStats(2, 2, 0, 0, 2, 0), await store.GetProjectStatsAsync(_projectId, Ct));
+
+        await Write(store, new TraceUpsert(traceId, _projectId, null, "success", 1_000, 5_000, null, "{}", null, null));
+        Assert.Equal(new ProjectStats(2, 1, 1, 0, 2, 0), await store.GetProjectStatsAsync(_projectId, Ct));
+
+        // A late trace event (running) and a redelivered end keep the end, and the counts.
+        await Write(store, Start(traceId, 900) with { Name = "late", NamedAt = 6_000 });
+        await Write(store, new TraceUpsert(traceId, _projectId, null, "success", 1_000, 5_000, null, "{}", null, null));
+        Assert.Equal("success", (await store.GetTraceAsync(traceId, Ct))!.Status);
+        Assert.Equal(new ProjectStats(2, 1, 1, 0, 2, 0), await store.GetProjectStatsAsync(_projectId, Ct));
+
+        // A later end replaces the earlier one (TraceUpsert.Merge): one count moves from success to failure.
+        await Write(store, new TraceUpsert(traceId, _projectId, null, "failure", 1_000, 7_000, null, null, "{}", null));
+        Assert.Equal(new ProjectStats(2, 1, 0, 1, 2, 0), await store.GetProjectStatsAsync(_projectId, Ct));
+    }
+
     private async Task<IEnumerable<int>> StepNumbers(ITraceStore store, StepQuery query) =>
         (await store.QueryStepsAsync(_projectId, query, Ct)).Select(s => s.StepNumber);
 
@@ -251,6 +306,8 @@ public abstract class TraceStoreContractTests
 
     private static TraceUpsert Start(string traceId, long startedAt) =>
         new(traceId, traceId[..24], "pipeline", "running", startedAt, null, null, null, null, startedAt);
+
+    private static DataRecord Blob(string traceId) => new(NewUuid(), traceId, traceId[..24], "application/json", 2, null, At(1_700_000_000_000));
 
     private static StepRecord Step(string traceId, int number) => new(
         NewUuid(), traceId, number, $"step-{number}", "llm", "success", 1_000 + number, 1_050 + number, $"{{\"stepNumber\":{number}}}");
