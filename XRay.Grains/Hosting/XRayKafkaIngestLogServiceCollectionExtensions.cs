@@ -28,6 +28,7 @@ public static class XRayKafkaIngestLogServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaIngestLogOptions>, KafkaIngestLogOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<KafkaIngestLog>();
         services.TryAddSingleton<IIngestLog>(sp => sp.GetRequiredService<KafkaIngestLog>());
         return services;

@@ -49,7 +49,11 @@ public sealed class KafkaIngestLogOptions
     /// </summary>
     public Dictionary<string, string> Admin { get; } = [];
 
-    /// <summary>Builds the producer from its final configuration; null builds the standard Confluent client.</summary>
+    /// <summary>
+    /// Builds the producer from its final configuration; null builds the standard Confluent client. Called again for a
+    /// new producer after one failed fatally; the log learns of a fatal error from the deliveries of a producer built
+    /// here (its own error handler is on the standard client only).
+    /// </summary>
     public Func<ProducerConfig, IProducer<Null, byte[]>>? ProducerFactory { get; set; }
 
     /// <summary>Builds a consumer from its final configuration; null builds the standard Confluent client.</summary>

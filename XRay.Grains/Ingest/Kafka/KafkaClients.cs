@@ -11,8 +11,11 @@ namespace XRay.Grains.Ingest.Kafka;
 /// </summary>
 internal static partial class KafkaClients
 {
-    /// <summary>Producer that acknowledges only what every in-sync replica has, without duplicates on retry.</summary>
-    public static IProducer<Null, byte[]> CreateProducer(KafkaIngestLogOptions options, ILogger logger)
+    /// <summary>
+    /// Producer that acknowledges only what every in-sync replica has, without duplicates on retry. The standard client
+    /// also tells <paramref name="onError"/> its errors (a fatal one means it must be replaced).
+    /// </summary>
+    public static IProducer<Null, byte[]> CreateProducer(KafkaIngestLogOptions options, ILogger logger, Action<IProducer<Null, byte[]>, Error> onError)
     {
         var config = new ProducerConfig(new Dictionary<string, string>(options.Producer))
         {
@@ -22,7 +25,11 @@ internal static partial class KafkaClients
         };
         return options.ProducerFactory?.Invoke(config) ?? new ProducerBuilder<Null, byte[]>(config)
             .SetLogHandler((_, message) => Log(logger, message))
-            .SetErrorHandler((_, error) => LogError(logger, error))
+            .SetErrorHandler((producer, error) =>
+            {
+                LogError(logger, error);
+                onError(producer, error);
+            })
             .Build();
     }
 
@@ -74,7 +81,8 @@ internal static partial class KafkaClients
         LogClientMessage(logger, level, message.Name, message.Facility, message.Message);
     }
 
-    // librdkafka reports transient trouble (a broker down) here and retries by itself; only fatal errors stop a client.
+    // librdkafka reports transient trouble (a broker down) here and retries by itself; only fatal errors stop a client
+    // (the log replaces a producer that reports one).
     private static void LogError(ILogger logger, Error error)
         => LogClientError(logger, error.IsFatal ? LogLevel.Error : LogLevel.Warning, error.Code, error.Reason);
 

@@ -17,22 +17,25 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
 {
     private readonly KafkaIngestLogOptions _options;
     private readonly ILogger<KafkaIngestLog> _logger;
-    private readonly IProducer<Null, byte[]> _producer;
+    private readonly RenewableProducer _producer;
     private readonly IAdminClient _admin;
     private readonly Lazy<IConsumer<Ignore, byte[]>> _watermarkReader;
     private Task? _topicReady;
     private int _partitionCount;
     private int _disposed;
 
-    /// <summary>Builds the clients; nothing reaches the brokers until the first call.</summary>
-    public KafkaIngestLog(IOptions<KafkaIngestLogOptions> options, ILogger<KafkaIngestLog> logger)
+    /// <summary>
+    /// Builds the clients; nothing reaches the brokers until the first call. <paramref name="timeProvider"/> times the
+    /// backoff between failed producer rebuilds (the system clock when null).
+    /// </summary>
+    public KafkaIngestLog(IOptions<KafkaIngestLogOptions> options, ILogger<KafkaIngestLog> logger, TimeProvider? timeProvider = null)
     {
         _options = options.Value;
         _logger = logger;
         _partitionCount = _options.Partitions;
         MaxRecordBytes = MessageMaxBytes(_options) - 1024;
         _admin = KafkaClients.CreateAdmin(_options, logger);
-        _producer = KafkaClients.CreateProducer(_options, logger);
+        _producer = new RenewableProducer(_options, logger, timeProvider ?? TimeProvider.System);
 
         // Watermarks need a consumer handle; it never subscribes or commits, so its group is never created.
         _watermarkReader = new(() => KafkaClients.CreateConsumer(_options, $"{_options.Topic}-watermarks", logger));
@@ -60,13 +63,18 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
 
     internal ILogger Logger => _logger;
 
+    /// <summary>The producer and its replacement after fatal errors (tests report errors to it as librdkafka would).</summary>
+    internal RenewableProducer Producer => _producer;
+
     /// <inheritdoc />
     /// <remarks>
     /// Completes when every record's delivery report says persisted (all in-sync replicas have it). A cancelled token
     /// stops the call before anything is produced; once produced, the call waits for the delivery reports, so
     /// <see cref="OperationCanceledException"/> always means "not written". A failure (broker unreachable past
     /// <c>message.timeout.ms</c>, ...) throws <see cref="IOException"/> after every report arrived; records of that
-    /// call may then be in the topic anyway, and a retry duplicates them (consumers tolerate duplicates).
+    /// call may then be in the topic anyway, and a retry duplicates them (consumers tolerate duplicates). A fatal error
+    /// of the producer fails this call and replaces the producer for the next ones; a call still waiting on the failed
+    /// producer fails once it was closed (its remaining reports never come).
     /// </remarks>
     public async ValueTask AppendAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken = default)
     {
@@ -80,27 +88,24 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
         await EnsureTopicAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var deliveries = new Task<DeliveryResult<Null, byte[]>>[records.Count];
-        for (var i = 0; i < deliveries.Length; i++)
-        {
-            deliveries[i] = _producer.ProduceAsync(Topic, new Message<Null, byte[]> { Value = ToArray(records[i]) }, CancellationToken.None);
-        }
+        var producer = _producer.Current();
+        var deliveries = Produce(producer.Client, records);
 
-        try
-        {
-            await Task.WhenAll(deliveries).ConfigureAwait(false);
-        }
-        catch
-        {
-            // Inspected below, where every delivery is known.
-        }
+        // A replaced producer is closed after a bounded flush: reports it did not give by then never come.
+        await Task.WhenAny(Task.WhenAll(deliveries), producer.Retired).ConfigureAwait(false);
 
         var failed = deliveries.Count(d => !d.IsCompletedSuccessfully || d.Result.Status != PersistenceStatus.Persisted);
         if (failed > 0)
         {
             var first = deliveries.FirstOrDefault(d => d.IsFaulted)?.Exception?.InnerException;
+            if (deliveries.Select(FatalError).FirstOrDefault(e => e is not null) is { } fatal)
+            {
+                _producer.OnError(producer.Client, fatal);
+            }
+
+            var reason = first?.Message ?? (deliveries.All(d => d.IsCompleted) ? "not acknowledged by all in-sync replicas" : "the producer was replaced before it reported");
             LogAppendFailed(_logger, first, failed, deliveries.Length, Topic);
-            throw new IOException($"{failed} of {deliveries.Length} records were not persisted to Kafka topic '{Topic}': {first?.Message ?? "not acknowledged by all in-sync replicas"}", first);
+            throw new IOException($"{failed} of {deliveries.Length} records were not persisted to Kafka topic '{Topic}': {reason}", first);
         }
     }
 
@@ -168,7 +173,6 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
             return;
         }
 
-        _producer.Flush(OperationTimeout);
         _producer.Dispose();
         if (_watermarkReader.IsValueCreated)
         {
@@ -248,6 +252,29 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
 
     private WatermarkOffsets QueryWatermarks(int partition)
         => _watermarkReader.Value.QueryWatermarkOffsets(new TopicPartition(Topic, partition), OperationTimeout);
+
+    /// <summary>Produces every record; a produce refused outright fails the records from it on, without producing them.</summary>
+    private Task<DeliveryResult<Null, byte[]>>[] Produce(IProducer<Null, byte[]> producer, IReadOnlyList<ReadOnlyMemory<byte>> records)
+    {
+        var deliveries = new Task<DeliveryResult<Null, byte[]>>[records.Count];
+        for (var i = 0; i < deliveries.Length; i++)
+        {
+            try
+            {
+                deliveries[i] = producer.ProduceAsync(Topic, new Message<Null, byte[]> { Value = ToArray(records[i]) }, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                Array.Fill(deliveries, Task.FromException<DeliveryResult<Null, byte[]>>(ex), i, deliveries.Length - i);
+                break;
+            }
+        }
+
+        return deliveries;
+    }
+
+    private static Error? FatalError(Task delivery)
+        => delivery.Exception?.InnerExceptions.OfType<KafkaException>().Select(e => e.Error).FirstOrDefault(RenewableProducer.IsFatal);
 
     /// <summary>The record's bytes as the array the client takes, copying only when the memory is not a whole array.</summary>
     private static byte[] ToArray(ReadOnlyMemory<byte> record)
