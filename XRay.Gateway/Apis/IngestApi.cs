@@ -8,6 +8,7 @@ using XRay.Gateway.Auth;
 using XRay.Gateway.Hosting;
 using XRay.Gateway.Json;
 using XRay.Gateway.Options;
+using XRay.Gateway.Problems;
 using XRay.Gateway.Traces;
 using XRay.Grains.Ingest;
 
@@ -84,13 +85,23 @@ public static partial class IngestApi
         using var document = await JsonDocument.ParseAsync(request.Body, BatchParsing, cancellationToken);
         phase = ServerTiming.Phase(http, "read", phase);
         var root = document.RootElement;
-        if (EnvelopeProblem(root, limits, out var events) is { } problem)
+        if (EnvelopeProblem(root, out var events) is { } problem)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid batch", detail: problem);
         }
 
+        var count = events.GetArrayLength();
+        if (count > limits.MaxEventsPerBatch)
+        {
+            // Typed, with the limit as a member: a client splits the batch (the .NET SDK does) instead of losing it.
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Too many events in the batch",
+                detail: $"events holds {count} events; the limit is {limits.MaxEventsPerBatch} per batch.",
+                type: ProblemTypes.TooManyEvents,
+                extensions: new Dictionary<string, object?> { [ProblemTypes.MaxEventsPerBatch] = limits.MaxEventsPerBatch });
+        }
+
         var projectId = caller.KeyProjectId();
-        var records = new List<ReadOnlyMemory<byte>>(events.GetArrayLength());
+        var records = new List<ReadOnlyMemory<byte>>(count);
         var rejected = new List<Rejection>();
         var index = 0;
         foreach (var element in events.EnumerateArray())
@@ -133,8 +144,8 @@ public static partial class IngestApi
         return TypedResults.Accepted((string?)null, new IngestResponse(records.Count, rejected));
     }
 
-    /// <summary>What is wrong with the batch as a whole, or null; <paramref name="events"/> is its array when it has one.</summary>
-    private static string? EnvelopeProblem(JsonElement root, IngestOptions limits, out JsonElement events)
+    /// <summary>What is wrong with the batch's shape, or null; <paramref name="events"/> is its array when it has one (its length against the limit is checked apart).</summary>
+    private static string? EnvelopeProblem(JsonElement root, out JsonElement events)
     {
         events = default;
         if (root.ValueKind != JsonValueKind.Object)
@@ -157,13 +168,7 @@ public static partial class IngestApi
             return "events must be an array of events.";
         }
 
-        var count = events.GetArrayLength();
-        return count switch
-        {
-            0 => "events must hold at least one event.",
-            _ when count > limits.MaxEventsPerBatch => $"events holds {count} events; the limit is {limits.MaxEventsPerBatch} per batch.",
-            _ => null,
-        };
+        return events.GetArrayLength() == 0 ? "events must hold at least one event." : null;
     }
 
     /// <summary>The event's id for its rejection, when it has a readable one of sensible length.</summary>

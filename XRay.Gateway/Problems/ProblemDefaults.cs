@@ -4,13 +4,20 @@ namespace XRay.Gateway.Problems;
 
 /// <summary>
 /// Fills in a detail for problems the framework raises without one (oversize body, wrong media type,
-/// unknown route), so every 4xx says what was wrong.
+/// unknown route), so every 4xx says what was wrong; an oversize body's problem also carries the limit
+/// as <see cref="ProblemTypes.MaxBodyBytes"/>, so a client can split what it sends.
 /// </summary>
 public static class ProblemDefaults
 {
     public static void Customize(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
+        if (problem is { Status: StatusCodes.Status413PayloadTooLarge, Detail: null }
+            && context.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit)
+        {
+            problem.Extensions[ProblemTypes.MaxBodyBytes] = limit;
+        }
+
         problem.Detail ??= problem.Status switch
         {
             StatusCodes.Status413PayloadTooLarge => BodyLimitDetail(context.HttpContext),

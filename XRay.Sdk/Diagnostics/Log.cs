@@ -49,4 +49,13 @@ internal static partial class Log
 
     [LoggerMessage(15, LogLevel.Warning, "X-Ray dropped data blob {Key}: {Reason}")]
     public static partial void BlobDropped(ILogger logger, string key, string reason);
+
+    [LoggerMessage(16, LogLevel.Warning, "X-Ray gateway takes at most {Limit} events per batch; larger batches are split to fit (a MaxBatchSize of at most {Limit} saves the extra work).")]
+    public static partial void EventLimitLearned(ILogger logger, int limit);
+
+    [LoggerMessage(17, LogLevel.Warning, "X-Ray gateway takes a batch body of at most {Limit} bytes; larger batches are split to fit.")]
+    public static partial void BodyLimitLearned(ILogger logger, long limit);
+
+    [LoggerMessage(18, LogLevel.Debug, "X-Ray split batch {Key} of {Count} events into {Parts} batches: {Reason}.")]
+    public static partial void Split(ILogger logger, string key, int count, int parts, string reason);
 }

@@ -17,7 +17,7 @@ internal sealed class ApiClient(HttpClient http, string apiKey)
             Content = new ByteArrayContent(batch) { Headers = { ContentType = Json } },
         };
         using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var delivery = await ClassifyAsync(response, cancellationToken).ConfigureAwait(false);
+        var delivery = await ClassifyAsync(response, cancellationToken, ingest: true).ConfigureAwait(false);
         if (delivery.Outcome != DeliveryOutcome.Delivered)
         {
             return delivery;
@@ -84,7 +84,11 @@ internal sealed class ApiClient(HttpClient http, string apiKey)
         return http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
 
-    private static async Task<Delivery> ClassifyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>
+    /// Delivered, refused or transient by the status; a refusal of an ingest (<paramref name="ingest"/>) may also say the
+    /// batch was too large (<see cref="Delivery.TooLarge"/>).
+    /// </summary>
+    private static async Task<Delivery> ClassifyAsync(HttpResponseMessage response, CancellationToken cancellationToken, bool ingest = false)
     {
         var status = (int)response.StatusCode;
         if (response.IsSuccessStatusCode)
@@ -92,9 +96,13 @@ internal sealed class ApiClient(HttpClient http, string apiKey)
             return new Delivery(DeliveryOutcome.Delivered, status);
         }
 
-        var detail = await ReadDetailAsync(response, cancellationToken).ConfigureAwait(false);
+        var body = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
         var transient = status is (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests or >= 500;
-        return new Delivery(transient ? DeliveryOutcome.Transient : DeliveryOutcome.Refused, status, RetryAfter(response), detail);
+        var detail = body is { Length: > 500 } ? body[..500] : body;
+        return new Delivery(transient ? DeliveryOutcome.Transient : DeliveryOutcome.Refused, status, RetryAfter(response), detail)
+        {
+            TooLarge = ingest ? BatchTooLarge.Read(status, body) : null,
+        };
     }
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response)
@@ -105,12 +113,11 @@ internal sealed class ApiClient(HttpClient http, string apiKey)
         return delay is { } d ? TimeSpan.FromTicks(Math.Clamp(d.Ticks, 0, TimeSpan.FromMinutes(5).Ticks)) : null;
     }
 
-    private static async Task<string?> ReadDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<string?> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            return text.Length > 500 ? text[..500] : text;
+            return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException)
         {

@@ -6,7 +6,8 @@ namespace XRay.Sdk.Uploading;
 
 /// <summary>
 /// A background loop that sends spool entries of one kind, oldest first, one at a time. It sleeps until
-/// woken by a new entry (or by the start-up scan) and deletes an entry only once it is delivered or refused.
+/// woken by a new entry (or by the start-up scan) and deletes an entry only once it is delivered, refused, or
+/// spooled again in parts.
 /// </summary>
 internal abstract class UploadLoop : IAsyncDisposable
 {
@@ -57,6 +58,21 @@ internal abstract class UploadLoop : IAsyncDisposable
     /// <summary>Writes an entry to the spool and wakes the loop; an entry that cannot be written is counted as dropped.</summary>
     protected void Spool(string key, byte[] data)
     {
+        if (!TryStore(key, data))
+        {
+            return;
+        }
+
+        OnSpooled(key);
+        Wake();
+    }
+
+    /// <summary>
+    /// Writes an entry to the spool without counting it as spooled (what it holds was counted when it was first
+    /// spooled) and without waking the loop; an entry that cannot be written is counted as dropped.
+    /// </summary>
+    protected bool TryStore(string key, byte[] data)
+    {
         bool written;
         try
         {
@@ -71,11 +87,9 @@ internal abstract class UploadLoop : IAsyncDisposable
         if (!written)
         {
             CountDropped(key, "it could not be written to the spool");
-            return;
         }
 
-        OnSpooled(key);
-        Wake();
+        return written;
     }
 
     /// <summary>Called after an entry is spooled, before the loop is woken.</summary>

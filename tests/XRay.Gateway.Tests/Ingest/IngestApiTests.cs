@@ -295,6 +295,45 @@ public sealed class IngestApiTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task A_batch_with_too_many_events_is_a_typed_problem_that_says_the_limit_so_a_client_can_split_it()
+    {
+        var project = await NewProjectAsync();
+        var trace = new TraceEvents(project.ProjectId);
+        using var many = XRayApi.WithKey(HttpMethod.Post, "api/v1/ingest", project.ApiKey, TraceEvents.Batch([.. Enumerable.Range(1, 1001).Select(i => trace.Step(i))]));
+        using var manyResponse = await _client.SendAsync(many);
+        Assert.Equal(HttpStatusCode.BadRequest, manyResponse.StatusCode);
+        Assert.Equal("application/problem+json", manyResponse.Content.Headers.ContentType?.MediaType);
+        var tooMany = await manyResponse.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("https://xray.local/problems/too-many-events", tooMany.GetProperty("type").GetString());
+        Assert.Equal(1000, tooMany.GetProperty("maxEventsPerBatch").GetInt32());
+        Assert.Equal(400, tooMany.GetProperty("status").GetInt32());
+        Assert.Equal("events holds 1001 events; the limit is 1000 per batch.", tooMany.GetProperty("detail").GetString());
+
+        // Any other refusal of the batch keeps the status's default type and carries no limit: a client must not split it.
+        using var wrong = XRayApi.WithKey(HttpMethod.Post, "api/v1/ingest", project.ApiKey, new { schemaVersion = 2, events = new[] { trace.Step(1) } });
+        using var wrongResponse = await _client.SendAsync(wrong);
+        Assert.Equal(HttpStatusCode.BadRequest, wrongResponse.StatusCode);
+        var invalid = await wrongResponse.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.NotEqual("https://xray.local/problems/too-many-events", invalid.GetProperty("type").GetString());
+        Assert.False(invalid.TryGetProperty("maxEventsPerBatch", out _));
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_a_413_problem_that_says_the_limit_so_a_client_can_split_it()
+    {
+        var project = await NewProjectAsync();
+        using var huge = XRayApi.WithKey(HttpMethod.Post, "api/v1/ingest", project.ApiKey);
+        huge.Content = new StringContent("{\"events\":[\"" + new string('x', 5 * 1024 * 1024) + "\"]}", Encoding.UTF8, "application/json");
+        huge.Headers.ExpectContinue = true;
+        using var hugeResponse = await _client.SendAsync(huge);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, hugeResponse.StatusCode);
+        Assert.Equal("application/problem+json", hugeResponse.Content.Headers.ContentType?.MediaType);
+        var tooLarge = await hugeResponse.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(5 * 1024 * 1024, tooLarge.GetProperty("maxBodyBytes").GetInt64());
+        Assert.Equal($"The request body exceeds the limit of {5 * 1024 * 1024} bytes for this endpoint.", tooLarge.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task Missing_unknown_and_revoked_keys_cannot_ingest()
     {
         var project = await NewProjectAsync();

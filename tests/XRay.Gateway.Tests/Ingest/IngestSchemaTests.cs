@@ -73,6 +73,7 @@ public sealed class IngestSchemaTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, eight.StatusCode);
         var problem = await eight.Content.ReadFromJsonAsync<JsonElement>(ct);
         Assert.Equal("events holds 8 events; the limit is 7 per batch.", problem.GetProperty("detail").GetString());
+        Assert.Equal(7, problem.GetProperty("maxEventsPerBatch").GetInt32());
     }
 
     [Fact]

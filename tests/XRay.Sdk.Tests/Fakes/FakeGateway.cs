@@ -22,7 +22,7 @@ public sealed class FakeGateway : IAsyncDisposable
 
     public ConcurrentDictionary<string, JsonElement> Events { get; } = new();
 
-    /// <summary>Every ingest body that was JSON, as received.</summary>
+    /// <summary>Every ingest body that was JSON, as received (not those refused as too large).</summary>
     public ConcurrentQueue<JsonElement> Batches { get; } = new();
 
     public ConcurrentDictionary<string, byte[]> Blobs { get; } = new();
@@ -34,9 +34,25 @@ public sealed class FakeGateway : IAsyncDisposable
     /// <summary>Events whose <c>name</c> equals this are rejected per event in the 202, like a validation failure.</summary>
     public string RejectName { get; set; } = "reject-me";
 
+    /// <summary>A batch with more events is refused as the gateway does: <c>400</c> typed as too many events.</summary>
+    public int MaxEventsPerBatch { get; set; } = int.MaxValue;
+
+    /// <summary>A larger body is refused with <c>413</c>.</summary>
+    public long MaxBodyBytes { get; set; } = long.MaxValue;
+
+    /// <summary>
+    /// Whether those refusals carry the limit (<c>maxEventsPerBatch</c>, <c>maxBodyBytes</c>) as the gateway's do;
+    /// <see langword="false"/> answers as a proxy in front might: a bare HTML <c>413</c>, a <c>400</c> with the type alone.
+    /// </summary>
+    public bool AdvertiseLimits { get; set; } = true;
+
+    /// <summary>Batches refused as too large (either limit).</summary>
+    public int TooLargeRefusals => _tooLargeRefusals;
+
     public Uri BaseAddress { get; private set; } = null!;
 
     private int _ingestRequests;
+    private int _tooLargeRefusals;
 
     public static async Task<FakeGateway> StartAsync()
     {
@@ -69,6 +85,14 @@ public sealed class FakeGateway : IAsyncDisposable
                 return Results.Problem(statusCode: 401);
             }
 
+            if (context.Request.ContentLength > MaxBodyBytes)
+            {
+                Interlocked.Increment(ref _tooLargeRefusals);
+                return AdvertiseLimits
+                    ? Results.Problem("The request body exceeds the limit.", statusCode: 413, extensions: new Dictionary<string, object?> { ["maxBodyBytes"] = MaxBodyBytes })
+                    : Results.Text("<html><body><h1>413 Request Entity Too Large</h1></body></html>", "text/html", statusCode: 413);
+            }
+
             JsonElement body;
             try
             {
@@ -79,11 +103,21 @@ public sealed class FakeGateway : IAsyncDisposable
                 return Results.Problem("not JSON", statusCode: 400);
             }
 
-            Batches.Enqueue(body.Clone());
             if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Array)
             {
+                Batches.Enqueue(body.Clone());
                 return Results.Problem("no events array", statusCode: 400);
             }
+
+            if (events.GetArrayLength() > MaxEventsPerBatch)
+            {
+                Interlocked.Increment(ref _tooLargeRefusals);
+                return Results.Problem($"events holds {events.GetArrayLength()} events; the limit is {MaxEventsPerBatch} per batch.", statusCode: 400,
+                    type: "https://xray.local/problems/too-many-events",
+                    extensions: AdvertiseLimits ? new Dictionary<string, object?> { ["maxEventsPerBatch"] = MaxEventsPerBatch } : null);
+            }
+
+            Batches.Enqueue(body.Clone());
 
             var rejected = new List<object>();
             var index = 0;
