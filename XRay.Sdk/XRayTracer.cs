@@ -68,7 +68,11 @@ public sealed class XRayTracer : IAsyncDisposable, IDisposable
     public Task<bool> FlushAsync(TimeSpan? timeout = null) =>
         _pipeline?.FlushAsync(timeout ?? _options.ShutdownTimeout) ?? Task.FromResult(true);
 
-    /// <summary>Flushes within <see cref="XRayOptions.ShutdownTimeout"/>, then stops. What is not sent stays on disk for the next tracer.</summary>
+    /// <summary>
+    /// Flushes, then stops, within <see cref="XRayOptions.ShutdownTimeout"/> in all: it returns when that is spent, even
+    /// while a worker is stuck serializing one of your objects or the gateway hangs. What is not sent stays on disk for
+    /// the next tracer; an event a stuck worker finishes later is spooled there too (counted as dropped with a memory spool).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0 && _pipeline is not null)

@@ -58,4 +58,7 @@ internal static partial class Log
 
     [LoggerMessage(18, LogLevel.Debug, "X-Ray split batch {Key} of {Count} events into {Parts} batches: {Reason}.")]
     public static partial void Split(ILogger logger, string key, int count, int parts, string reason);
+
+    [LoggerMessage(19, LogLevel.Warning, "X-Ray shutdown stopped waiting for {Component} ({Detail}) when its {Budget} budget ran out; it ends on its own in the background. An event finished later is spooled for the next process (counted as dropped if the spool is in memory); an entry being sent stays spooled unless it is delivered.")]
+    public static partial void ShutdownGaveUp(ILogger logger, string component, string detail, TimeSpan budget);
 }

@@ -5,7 +5,8 @@ namespace XRay.Sdk;
 /// <param name="EventsSpooled">Events written to the spool (disk or memory) on their way to the gateway.</param>
 /// <param name="EventsSent">Events the gateway accepted.</param>
 /// <param name="EventsDropped">
-/// Events lost: queue full, not serializable, too large, rejected by the gateway, or evicted when the spool was full.
+/// Events lost: queue full, not serializable, too large, rejected by the gateway, evicted when the spool was full, or
+/// left in a memory spool (or finished by a worker after it) when the tracer stopped.
 /// </param>
 /// <param name="BlobsSent">Data blobs uploaded.</param>
 /// <param name="BlobsDropped">Data blobs lost, for the same reasons as events.</param>

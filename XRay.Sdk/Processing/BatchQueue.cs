@@ -3,7 +3,9 @@ namespace XRay.Sdk.Processing;
 /// <summary>
 /// Collects serialized events and hands them on as a batch when it holds <c>maxBatchSize</c> events,
 /// when it nears the gateway's body limit, or when the interval has passed since its first event.
-/// The timer only runs while a batch is open, so an idle tracer costs nothing.
+/// The timer only runs while a batch is open, so an idle tracer costs nothing. Once disposed, the timer is gone:
+/// an event added later (by a worker that finished it after the tracer stopped) waits for a full batch or a
+/// <see cref="Flush"/>, which the worker calls on its way out.
 /// </summary>
 internal sealed class BatchQueue : IDisposable
 {
@@ -18,6 +20,7 @@ internal sealed class BatchQueue : IDisposable
     private List<byte[]> _batch = [];
     private long _bytes;
     private bool _timerRunning;
+    private bool _disposed;
     private int _inHand;
 
     public BatchQueue(int maxBatchSize, TimeSpan interval, Action<List<byte[]>> flush, TimeProvider time)
@@ -68,7 +71,7 @@ internal sealed class BatchQueue : IDisposable
             {
                 current = TakeLocked();
             }
-            else if (!_timerRunning)
+            else if (!_timerRunning && !_disposed)
             {
                 _timerRunning = true;
                 _timer.Change(_interval, Timeout.InfiniteTimeSpan);
@@ -109,7 +112,18 @@ internal sealed class BatchQueue : IDisposable
         }
     }
 
-    public void Dispose() => _timer.Dispose();
+    /// <summary>Stops the timer for good and hands on whatever is open (see the class remarks for what comes later).</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            StopTimerLocked();
+            _disposed = true; // under the lock: no Add arms the timer once it is disposed below
+        }
+
+        _timer.Dispose();
+        Flush();
+    }
 
     private void HandOn(List<byte[]> batch)
     {

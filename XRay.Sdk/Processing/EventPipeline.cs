@@ -15,6 +15,8 @@ namespace XRay.Sdk.Processing;
 /// </summary>
 internal sealed class EventPipeline : IAsyncDisposable
 {
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
+
     [ThreadStatic]
     private static EventWriter? t_writer;
 
@@ -46,7 +48,7 @@ internal sealed class EventPipeline : IAsyncDisposable
         _events = new EventUploader(_storage, api, policy, counters, logger);
         _blobs = new DataUploader(_storage, api, policy, counters, logger);
         _batches = new BatchQueue(options.MaxBatchSize, options.BatchInterval, _events.Spool, time);
-        _workers = new WorkerPool<PendingEvent>(options.WorkerPoolSize, options.MaxQueueSize, Process, logger);
+        _workers = new WorkerPool<PendingEvent>(options.WorkerPoolSize, options.MaxQueueSize, Process, _batches.Flush, logger);
 
         Log.Started(logger, options.BaseUrl, _storage.IsDurable ? "disk" : "memory", _storage.Location, _events.Pending + _blobs.Pending);
         _events.Start();
@@ -84,49 +86,78 @@ internal sealed class EventPipeline : IAsyncDisposable
 
     /// <summary>Sends everything recorded so far, within <paramref name="timeout"/>; <see langword="true"/> when all of it went out.</summary>
     public Task<bool> FlushAsync(TimeSpan timeout) =>
-        _stopped ? Task.FromResult(_storage.List("").Count == 0) : DrainAsync(timeout);
+        _stopped ? Task.FromResult(_storage.List("").Count == 0) : DrainAsync(new Budget(timeout, Time));
 
+    /// <summary>
+    /// Flushes, then stops, all within one budget of <paramref name="timeout"/> that each step spends from: it returns
+    /// when the budget is spent, whatever a worker or an uploader is doing. One still busy then (a worker stuck in a
+    /// user's getter, an attempt that ignores cancellation, a slow disk) is a background thread or task and ends on its
+    /// own; an event it finishes later is spooled on disk for the next process, or counted as dropped when the spool is
+    /// in memory (see <see cref="BatchQueue"/>, <see cref="WorkerPool{T}"/>, <see cref="UploadLoop"/>).
+    /// </summary>
     public async ValueTask DisposeAsync(TimeSpan timeout)
     {
         _stopped = true; // from now on recording is a counted drop; what was recorded before is flushed
-        await DrainAsync(timeout).ConfigureAwait(false);
-        await _workers.DisposeAsync().ConfigureAwait(false);
-        _batches.Flush(); // whatever the workers finished after the flush: spool it for the next process
-        _batches.Dispose();
-        await _events.DisposeAsync().ConfigureAwait(false);
-        await _blobs.DisposeAsync().ConfigureAwait(false);
-        _http.Dispose();
-        if (!_storage.IsDurable)
+        var budget = new Budget(timeout, Time);
+        await DrainAsync(new Budget(timeout - StopReserve(timeout), Time)).ConfigureAwait(false);
+
+        // The stops run side by side on what is left, so one that is stuck takes no time from the others. Their order
+        // does not matter: each worker hands on the batch as it ends (WorkerPool's exiting callback), after its last
+        // event; the last batch is spooled off this thread (a file write); an uploader takes nothing more once stopped.
+        var workers = _workers.StopAsync(budget);
+        var batch = budget.WaitAsync(Task.Run(_batches.Dispose));
+        var events = _events.StopAsync(budget);
+        var blobs = _blobs.StopAsync(budget);
+        if (!await workers.ConfigureAwait(false))
         {
-            // a memory spool dies with the process: what it still holds is lost, so count it
-            foreach (var key in _storage.List(""))
-            {
-                LostEntries.Count(key, "the tracer stopped with it in the memory spool", Counters, _logger);
-                _storage.Delete(key);
-            }
+            Log.ShutdownGaveUp(_logger, "the workers", $"{_workers.Busy} still serializing an event", timeout);
         }
+
+        if (!await batch.ConfigureAwait(false))
+        {
+            Log.ShutdownGaveUp(_logger, "the last batch", "its spool write", timeout);
+        }
+
+        if (!await events.ConfigureAwait(false))
+        {
+            Log.ShutdownGaveUp(_logger, "the event uploader", _events.Current ?? "stopping", timeout);
+        }
+
+        if (!await blobs.ConfigureAwait(false))
+        {
+            Log.ShutdownGaveUp(_logger, "the data uploader", _blobs.Current ?? "stopping", timeout);
+        }
+
+        _http.Dispose(); // ends what an uploader still has in flight, if the handler lets it
     }
 
     public ValueTask DisposeAsync() => DisposeAsync(TimeSpan.FromSeconds(5));
 
-    // The flush spends one shrinking budget: first the workers drain, then the batch is spooled, then the uploaders send.
-    private async Task<bool> DrainAsync(TimeSpan timeout)
-    {
-        var started = Time.GetTimestamp();
-        bool Expired() => Time.GetElapsedTime(started) >= timeout;
+    /// <summary>
+    /// The end of a shutdown's budget that its drain leaves to the stops: a cancelled worker or uploader ends within
+    /// milliseconds, and without this a drain that used everything (a gateway that is down) would leave no time to see
+    /// it end, and report it as stuck.
+    /// </summary>
+    private static TimeSpan StopReserve(TimeSpan timeout) =>
+        TimeSpan.FromTicks(Math.Min(timeout.Ticks / 10, TimeSpan.FromMilliseconds(500).Ticks));
 
-        var drained = await _workers.WaitDrainedAsync(Expired, Time).ConfigureAwait(false);
-        _batches.Flush();
-        while (_batches.InHand + _events.Pending + _blobs.Pending > 0 && !Expired())
+    // The flush spends one shrinking budget: first the workers drain, then the batch is spooled, then the uploaders send.
+    private async Task<bool> DrainAsync(Budget budget)
+    {
+        var drained = await _workers.WaitDrainedAsync(() => budget.Expired, Time).ConfigureAwait(false);
+        var spooled = await budget.WaitAsync(Task.Run(_batches.Flush)).ConfigureAwait(false); // a file write: not on the caller's thread
+        while (_batches.InHand + _events.Pending + _blobs.Pending > 0 && !budget.Expired)
         {
             _events.Wake();
             _blobs.Wake();
-            await Task.Delay(TimeSpan.FromMilliseconds(10), Time).ConfigureAwait(false);
+            var left = budget.Left;
+            await Task.Delay(left < PollInterval ? left : PollInterval, Time).ConfigureAwait(false);
         }
 
         var pending = _batches.InHand + _events.Pending + _blobs.Pending;
-        Log.Flushed(_logger, drained && pending == 0, pending);
-        return drained && pending == 0;
+        var complete = drained && spooled && pending == 0;
+        Log.Flushed(_logger, complete, pending);
+        return complete;
     }
 
     private void Process(PendingEvent e)

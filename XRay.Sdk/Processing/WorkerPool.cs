@@ -7,12 +7,16 @@ namespace XRay.Sdk.Processing;
 /// Background workers that take recorded items off the lock-free queue and process them (serialize,
 /// batch, spool), so the caller's thread only ever enqueues. Workers are dedicated background threads,
 /// as OpenTelemetry's exporter thread is: a busy SDK never occupies the application's thread pool.
+/// A stop waits for them only as long as it is given: a worker stuck in an item (a user's getter that blocks)
+/// is left to finish on its own; it drains the queue, then calls <c>exiting</c> and ends.
 /// </summary>
-internal sealed class WorkerPool<T> : IAsyncDisposable
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "StopAsync ends it within a budget and disposes _stop once its threads have ended; a dispose that waited for them could not be bounded. _wake is never disposed, on purpose (see StopAsync).")]
+internal sealed class WorkerPool<T>
     where T : class
 {
     private readonly BoundedQueue<T> _queue;
     private readonly Action<T> _process;
+    private readonly Action _exiting;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stop = new();
@@ -21,10 +25,16 @@ internal sealed class WorkerPool<T> : IAsyncDisposable
     private int _signaled;
     private int _busy;
 
-    public WorkerPool(int workers, int capacity, Action<T> process, ILogger logger)
+    /// <param name="workers">How many threads.</param>
+    /// <param name="capacity">How many items may wait; <see cref="TryPost"/> refuses more.</param>
+    /// <param name="process">What a worker does with an item; it must not throw (a throw is logged as a bug).</param>
+    /// <param name="exiting">Called on each worker's thread as it ends, after its last item: where a late item is handed on.</param>
+    /// <param name="logger">Where failures go.</param>
+    public WorkerPool(int workers, int capacity, Action<T> process, Action exiting, ILogger logger)
     {
         _queue = new BoundedQueue<T>(capacity);
         _process = process;
+        _exiting = exiting;
         _logger = logger;
         _exited = new Task[workers];
         for (var i = 0; i < workers; i++)
@@ -37,6 +47,9 @@ internal sealed class WorkerPool<T> : IAsyncDisposable
 
     /// <summary>Items queued or being processed.</summary>
     public long Pending => _queue.Count + Volatile.Read(ref _busy);
+
+    /// <summary>Workers processing an item now.</summary>
+    public int Busy => Volatile.Read(ref _busy);
 
     /// <summary>Hot path: enqueue, and wake a worker only if one sleeps. <see langword="false"/> when full.</summary>
     public bool TryPost(T item)
@@ -80,20 +93,30 @@ internal sealed class WorkerPool<T> : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Tells the workers to end once the queue is empty and waits for them while <paramref name="budget"/> lasts.
+    /// <see langword="false"/> when some are still at work: they are background threads, and finish on their own.
+    /// </summary>
+    public async Task<bool> StopAsync(Budget budget)
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_exited).ConfigureAwait(false);
+        var cancelled = _stop.CancelAsync();
+        if (!await budget.WaitAsync(Task.WhenAll(cancelled, Task.WhenAll(_exited))).ConfigureAwait(false))
+        {
+            return false; // _stop stays undisposed: a worker still running reads its token
+        }
+
         _stop.Dispose();
         // _wake is left undisposed on purpose: a late Release from another thread must not throw,
         // and a SemaphoreSlim whose wait handle was never asked for holds no OS resource.
+        return true;
     }
 
     private void Run(TaskCompletionSource exited)
     {
+        var stopping = _stop.Token; // taken while the source is alive: it is disposed only once every worker has ended
         try
         {
-            while (!_stop.IsCancellationRequested)
+            while (!stopping.IsCancellationRequested)
             {
                 Drain();
                 Interlocked.Increment(ref _sleeping);
@@ -101,7 +124,7 @@ internal sealed class WorkerPool<T> : IAsyncDisposable
                 {
                     if (_queue.Count == 0)
                     {
-                        _wake.Wait(_stop.Token);
+                        _wake.Wait(stopping);
                     }
                 }
                 catch (OperationCanceledException)
@@ -118,7 +141,20 @@ internal sealed class WorkerPool<T> : IAsyncDisposable
         }
         finally
         {
+            Exiting();
             exited.TrySetResult();
+        }
+    }
+
+    private void Exiting()
+    {
+        try
+        {
+            _exiting();
+        }
+        catch (Exception e)
+        {
+            Log.LoopFailed(_logger, e); // a throw on a worker's own thread would end the process: never let one out
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using XRay.Sdk.Diagnostics;
+using XRay.Sdk.Processing;
 using XRay.Sdk.Storage;
 
 namespace XRay.Sdk.Uploading;
@@ -7,15 +8,23 @@ namespace XRay.Sdk.Uploading;
 /// <summary>
 /// A background loop that sends spool entries of one kind, oldest first, one at a time. It sleeps until
 /// woken by a new entry (or by the start-up scan) and deletes an entry only once it is delivered, refused, or
-/// spooled again in parts.
+/// spooled again in parts. A stop waits for it only as long as it is given. A loop still busy then (an attempt
+/// that does not end when cancelled, a slow disk) ends on its own: the attempt it is in counts as usual
+/// (delivered, split, or left in the spool), and it starts no other. What it leaves stays on disk for the next
+/// process; in a memory spool, which dies with the process, it is counted as dropped, and so is an entry spooled
+/// after the stop.
 /// </summary>
-internal abstract class UploadLoop : IAsyncDisposable
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "StopAsync ends it within a budget and disposes _stop once the loop has ended; a dispose that waited for it could not be bounded. _wake is never disposed, on purpose (see StopAsync).")]
+internal abstract class UploadLoop
 {
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _stopping = new();
     private readonly string _prefix;
     private Task _loop = Task.CompletedTask;
+    private bool _stopped;
     private int _signaled;
+    private volatile string? _current;
 
     protected UploadLoop(IStorageAdapter storage, string prefix, ILogger logger)
     {
@@ -31,6 +40,9 @@ internal abstract class UploadLoop : IAsyncDisposable
     /// <summary>Entries of this kind still in the spool (sent ones are deleted).</summary>
     public int Pending => Storage.List(_prefix).Count;
 
+    /// <summary>The entry being sent now, for logs.</summary>
+    public string? Current => _current;
+
     public void Start()
     {
         _loop = Task.Run(RunAsync);
@@ -45,31 +57,65 @@ internal abstract class UploadLoop : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Cancels the loop (an attempt under way, a retry delay) and waits for it while <paramref name="budget"/> lasts.
+    /// <see langword="false"/> when it is still busy: it ends on its own.
+    /// </summary>
+    public async Task<bool> StopAsync(Budget budget)
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
+        lock (_stopping)
+        {
+            _stopped = true; // see Spool: from now on a memory spool takes nothing more
+        }
+
+        var cancelled = _stop.CancelAsync();
+        if (!await budget.WaitAsync(Task.WhenAll(cancelled, _loop)).ConfigureAwait(false))
+        {
+            return false; // _stop stays undisposed: the loop still running reads its token
+        }
+
         _stop.Dispose();
         // _wake is left undisposed on purpose: a late Release from another thread must not throw,
         // and a SemaphoreSlim whose wait handle was never asked for holds no OS resource.
-        GC.SuppressFinalize(this);
+        return true;
     }
 
     /// <summary>Writes an entry to the spool and wakes the loop; an entry that cannot be written is counted as dropped.</summary>
     protected void Spool(string key, byte[] data)
     {
-        if (!TryStore(key, data))
+        if (Storage.IsDurable)
         {
+            SpoolCore(key, data); // after a stop too: it waits on disk for the next process
             return;
         }
 
-        OnSpooled(key);
-        Wake();
+        // A memory spool dies with the process: the stopped loop counts what it leaves there (RunAsync), and what comes
+        // after the stop is counted here. The lock puts every write before the stop (and so in that count) or after it.
+        lock (_stopping)
+        {
+            if (!_stopped)
+            {
+                SpoolCore(key, data);
+                return;
+            }
+        }
+
+        CountDropped(key, "it was finished after the tracer stopped, and the spool is in memory");
+    }
+
+    private void SpoolCore(string key, byte[] data)
+    {
+        if (TryStore(key, data))
+        {
+            OnSpooled(key);
+            Wake();
+        }
     }
 
     /// <summary>
     /// Writes an entry to the spool without counting it as spooled (what it holds was counted when it was first
-    /// spooled) and without waking the loop; an entry that cannot be written is counted as dropped.
+    /// spooled) and without waking the loop; an entry that cannot be written is counted as dropped. Only the loop
+    /// calls it (a split), so it needs no check for a stop: the loop counts what it leaves in a memory spool as it ends.
     /// </summary>
     protected bool TryStore(string key, byte[] data)
     {
@@ -119,7 +165,23 @@ internal abstract class UploadLoop : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var token = _stop.Token;
+        var token = _stop.Token; // taken while the source is alive: it is disposed only once this loop has ended
+        try
+        {
+            await SendAllAsync(token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _current = null;
+            if (!Storage.IsDurable)
+            {
+                DropWhatIsLeft();
+            }
+        }
+    }
+
+    private async Task SendAllAsync(CancellationToken token)
+    {
         while (!token.IsCancellationRequested)
         {
             try
@@ -128,6 +190,7 @@ internal abstract class UploadLoop : IAsyncDisposable
                 Volatile.Write(ref _signaled, 0);
                 foreach (var key in Storage.List(_prefix))
                 {
+                    _current = key;
                     Storage.Lease(key);
                     if (ReadOrDrop(key) is { } data)
                     {
@@ -145,17 +208,39 @@ internal abstract class UploadLoop : IAsyncDisposable
                     }
 
                     Storage.Delete(key);
+                    _current = null;
                 }
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            catch (Exception) when (token.IsCancellationRequested)
             {
-                return; // stopping: unsent entries stay in the spool for the next process
+                // stopping: the attempt was cut short, or failed after the stop (the HTTP client is disposed by then);
+                // the entry stays in the spool, unsent
+                return;
             }
             catch (Exception e)
             {
                 Log.LoopFailed(Logger, e);
                 Wake(); // retry the spool after a pause rather than leave it stranded
-                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>A memory spool dies with the process: what the stopped loop leaves in it is lost, so count it.</summary>
+    private void DropWhatIsLeft()
+    {
+        foreach (var key in Storage.List(_prefix))
+        {
+            if (Storage.Delete(key))
+            {
+                CountDropped(key, "the tracer stopped with it in the memory spool");
             }
         }
     }

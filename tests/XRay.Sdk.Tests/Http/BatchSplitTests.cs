@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using XRay.Sdk.Diagnostics;
 using XRay.Sdk.Http;
+using XRay.Sdk.Processing;
 using XRay.Sdk.Storage;
 using XRay.Sdk.Tests.Fakes;
 using XRay.Sdk.Uploading;
@@ -126,13 +127,17 @@ public sealed class BatchSplitTests : IAsyncLifetime
         var options = Options();
         using var http = new HttpClient { BaseAddress = _gateway.BaseAddress };
         var uploader = new EventUploader(storage, new ApiClient(http, FakeGateway.ApiKey), new DeliveryPolicy(options, TimeProvider.System, counters, NullLogger.Instance), counters, NullLogger.Instance);
-        await using (uploader)
+        try
         {
             uploader.Start();
             var traceId = $"{FakeGateway.ProjectId}-{Guid.CreateVersion7()}";
             uploader.Spool([.. Enumerable.Range(1, 20).Select(n => Encoding.UTF8.GetBytes(
                 $$"""{"eventId":"{{Guid.CreateVersion7()}}","type":"step","traceId":"{{traceId}}","timestamp":"2026-01-01T00:00:00Z","name":"step-{{n}}","stepNumber":{{n}}}"""))]);
             await Wait.UntilAsync(() => counters.Snapshot(0, false).EventsSent == 20 && uploader.Pending == 0, "the batch sent in parts");
+        }
+        finally
+        {
+            Assert.True(await uploader.StopAsync(new Budget(TimeSpan.FromSeconds(30), TimeProvider.System)));
         }
 
         var operations = storage.Operations.ToList();

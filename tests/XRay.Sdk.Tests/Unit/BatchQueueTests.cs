@@ -103,4 +103,19 @@ public sealed class BatchQueueTests
         await timer;
         Assert.Equal(0, queue.InHand);
     }
+
+    [Fact]
+    public void An_event_added_after_dispose_waits_for_the_next_flush_not_for_the_disposed_timer()
+    {
+        // a worker that finishes an event after the tracer stopped: the timer is gone and would never hand it on
+        var flushed = new List<List<byte[]>>();
+        var queue = new BatchQueue(10, TimeSpan.FromSeconds(1), b => flushed.Add(b), TimeProvider.System);
+        queue.Dispose();
+
+        queue.Add([2]);
+        Assert.False(queue.TimerRunning);
+        queue.Flush();
+
+        Assert.Equal([2], Assert.Single(Assert.Single(flushed)));
+    }
 }
