@@ -7,7 +7,7 @@ using XRay.Grains.Storage.Sqlite;
 namespace XRay.LoadTest;
 
 /// <summary>Figures of one query run.</summary>
-internal sealed record QueryResult(LoadOptions Options, long Steps, long Traces, TimeSpan SeedTime, Latencies Trace, Latencies FirstPage, Latencies CursorPages, Latencies StepsByKind, Latencies StepsByPath);
+internal sealed record QueryResult(LoadOptions Options, long Steps, long Traces, TimeSpan SeedTime, Latencies Trace, Latencies FirstPage, Latencies CursorPages, Latencies StepsByKind, Latencies StepsByPath, Latencies Stats);
 
 /// <summary>
 /// Query latency on a big project: one 1,000-step trace ingested through the API, plus ~N steps written
@@ -54,6 +54,13 @@ internal static class QueryScenario
             _ = items == 50 ? 0 : throw new InvalidOperationException($"the first page holds {items} traces, not 50");
         }
 
+        using (var check = JsonDocument.Parse(await GetAsync(target, $"api/v1/projects/{project.ProjectId}/stats")))
+        {
+            // The seed went through the store's own writer, so the project's exact totals hold it too.
+            var steps = check.RootElement.GetProperty("steps").GetInt64();
+            _ = steps == seeded.Steps + 1000 ? 0 : throw new InvalidOperationException($"the project's stats count {steps} steps, not {seeded.Steps + 1000}");
+        }
+
         var trace = await MeasureAsync(options.Requests, () => GetAsync(target, $"api/v1/traces/{bigTrace}"));
         var firstPage = await MeasureAsync(options.Requests, () => GetAsync(target, $"api/v1/projects/{project.ProjectId}/traces?limit=50"));
         string? cursor = null;
@@ -66,7 +73,9 @@ internal static class QueryScenario
         // The step query (POST .../query): a column filter, then a JSON-path filter into each step's output.
         var byKind = await MeasureAsync(options.Requests, () => QueryStepsAsync(target, """{"filters":[{"field":"kind","op":"eq","value":"filter"}],"limit":50}"""));
         var byPath = await MeasureAsync(options.Requests, () => QueryStepsAsync(target, """{"filters":[{"field":"output.kept","op":"gt","value":35}],"limit":50}"""));
-        return new QueryResult(options, seeded.Steps + 1000, (seeded.Events - seeded.Steps) / 2, seedTime, trace, firstPage, cursorPages, byKind, byPath);
+        // The project's dashboard figures (GET .../stats): the store's totals, read at most once a second by the project's grain.
+        var stats = await MeasureAsync(options.Requests, () => GetAsync(target, $"api/v1/projects/{project.ProjectId}/stats"));
+        return new QueryResult(options, seeded.Steps + 1000, (seeded.Events - seeded.Steps) / 2, seedTime, trace, firstPage, cursorPages, byKind, byPath, stats);
     }
 
     /// <summary>A trace of exactly 1,000 steps, through <c>POST /api/v1/ingest</c> like any other.</summary>

@@ -70,6 +70,7 @@ internal static class Report
             ("GET next page of 50 by cursor p50 / p99", $"{Ms(r.CursorPages.Percentile(50))} / {Ms(r.CursorPages.Percentile(99))}", "p50 ≤ 20 ms"),
             ("POST query, 50 steps with kind = filter, p50 / p99 (ratio to the page of traces)", $"{Ms(r.StepsByKind.Percentile(50))} / {Ms(r.StepsByKind.Percentile(99))} ({r.StepsByKind.Percentile(50) / r.FirstPage.Percentile(50):0.0}×)", "—"),
             ("POST query, 50 steps with output.kept > 35, p50 / p99 (ratio to the page of traces)", $"{Ms(r.StepsByPath.Percentile(50))} / {Ms(r.StepsByPath.Percentile(99))} ({r.StepsByPath.Percentile(50) / r.FirstPage.Percentile(50):0.0}×)", "—"),
+            ("GET project stats (exact totals, live figures) p50 / p99 (ratio to the page of traces)", $"{Ms(r.Stats.Percentile(50))} / {Ms(r.Stats.Percentile(99))} ({r.Stats.Percentile(50) / r.FirstPage.Percentile(50):0.0}×)", "—"),
         };
         return Format(r.Options, $"query: {r.Options.Requests} sequential requests each after 10 warm-up", machine, rows);
     }
