@@ -24,7 +24,7 @@ internal sealed class EventUploader(IStorageAdapter storage, ApiClient api, Deli
     /// <summary>Spooled envelopes are the SDK's own; events nest at most 62 levels under the envelope's 2, read with room to spare.</summary>
     private static readonly JsonReaderOptions EnvelopeReading = new() { MaxDepth = 1024 };
 
-    private int _maxEvents = int.MaxValue;
+    private long _maxEvents = long.MaxValue; // long like the body limit, so one Lower serves both
     private long _maxBodyBytes = long.MaxValue;
 
     private static ReadOnlySpan<byte> Head => """{"schemaVersion":1,"events":["""u8;
@@ -149,7 +149,7 @@ internal sealed class EventUploader(IStorageAdapter storage, ApiClient api, Deli
     /// Consecutive runs of at most <paramref name="maxEvents"/> events whose envelope takes at most
     /// <paramref name="maxBodyBytes"/>; an event too large for any envelope of that size is a run of its own.
     /// </summary>
-    internal static List<(int Start, int Count)> Chunk(List<byte[]> events, int maxEvents, long maxBodyBytes)
+    internal static List<(int Start, int Count)> Chunk(List<byte[]> events, long maxEvents, long maxBodyBytes)
     {
         var chunks = new List<(int Start, int Count)>();
         var start = 0;
@@ -188,19 +188,6 @@ internal sealed class EventUploader(IStorageAdapter storage, ApiClient api, Deli
         {
             Log.BodyLimitLearned(Logger, bytes);
         }
-    }
-
-    private static bool Lower(ref int field, int value)
-    {
-        for (var current = Volatile.Read(ref field); value < current; current = Volatile.Read(ref field))
-        {
-            if (Interlocked.CompareExchange(ref field, value, current) == current)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static bool Lower(ref long field, long value)

@@ -88,13 +88,11 @@ internal sealed partial class RenewableProducer : IDisposable
         {
             if (current is not null)
             {
-                current.Client.Flush(_options.OperationTimeout);
-                current.Client.Dispose();
+                Close(current);
             }
         }
         finally
         {
-            current?.MarkRetired();
             retiring.Wait(_options.OperationTimeout);
         }
     }
@@ -141,22 +139,34 @@ internal sealed partial class RenewableProducer : IDisposable
         {
             try
             {
-                var left = failed.Client.Flush(_options.OperationTimeout);
-                failed.Client.Dispose();
-                LogRetired(_logger, left);
+                LogRetired(_logger, Close(failed));
             }
             catch (Exception ex)
             {
                 LogRetireFailed(_logger, ex);
             }
-            finally
-            {
-                failed.MarkRetired();
-            }
 
             return true;
         }, CancellationToken.None);
         _retiring = Task.WhenAll(_retiring, retire);
+    }
+
+    /// <summary>
+    /// Flushes what <paramref name="generation"/> still holds (bounded by the operation timeout), disposes it and marks it
+    /// retired, even when that fails; the records left in its queue.
+    /// </summary>
+    private int Close(Generation generation)
+    {
+        try
+        {
+            var left = generation.Client.Flush(_options.OperationTimeout);
+            generation.Client.Dispose();
+            return left;
+        }
+        finally
+        {
+            generation.MarkRetired();
+        }
     }
 
     /// <summary>One producer instance, and when it was closed: delivery reports it has not given by then never come.</summary>
