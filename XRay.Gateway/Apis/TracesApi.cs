@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using XRay.Gateway.Auth;
@@ -113,6 +112,11 @@ public static class TracesApi
 
         var from = ParseTime(query.From, "from", validation);
         var to = ParseTime(query.To, "to", validation);
+        if (from > to)
+        {
+            validation.Add("to", "'to' must not be before 'from'.");
+        }
+
         var limit = query.Limit ?? 50;
         if (limit is < 1 or > 200)
         {
@@ -142,12 +146,12 @@ public static class TracesApi
             return null;
         }
 
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+        if (IngestEventParser.TryParseRfc3339(value, out var unixMs))
         {
-            return time.ToUnixTimeMilliseconds();
+            return unixMs;
         }
 
-        validation.Add(field, $"'{field}' must be an RFC 3339 date-time.");
+        validation.Add(field, $"'{field}' must be an RFC 3339 date-time, such as 2026-12-01T09:30:00Z.");
         return null;
     }
 }

@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
 using XRay.Gateway.Json;
 using XRay.Gateway.Problems;
+using XRay.Grains.Ingest;
 using XRay.Grains.Storage;
 
 namespace XRay.Gateway.Query;
@@ -65,8 +65,7 @@ internal static class StepFilterValues
             (Kind.Status, JsonValueKind.String) when text is "ok" or "error" => text,
             (Kind.Status, _) => Fail(validation, name, $"'{name}' must be \"ok\" or \"error\"."),
             (Kind.Number, JsonValueKind.Number) => Number(value!.Value, name, validation),
-            (Kind.Time, JsonValueKind.String) when DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) =>
-                time.ToUnixTimeMilliseconds(),
+            (Kind.Time, JsonValueKind.String) when IngestEventParser.TryParseRfc3339(text!, out var unixMs) => unixMs,
             (Kind.Time, _) => Fail(validation, name, $"'{name}' must be an RFC 3339 date-time."),
             (Kind.Any, JsonValueKind.String) => text,
             (Kind.Any, JsonValueKind.Number) when op != StepFilterOp.Contains => Number(value!.Value, name, validation),

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -450,6 +451,30 @@ public static class IngestEventParser
     {
         var raw = JsonMarshal.GetRawUtf8Value(text)[1..^1]; // the token, without its quotes
         return raw.IndexOf((byte)'\\') < 0 ? HasRfc3339Shape(raw) : HasRfc3339Shape(System.Text.Encoding.UTF8.GetBytes(text.GetString()!));
+    }
+
+    /// <summary>
+    /// Reads an RFC 3339 date-time (<c>yyyy-MM-ddTHH:mm:ss[.fraction](Z|±hh:mm)</c>, the form events carry) as Unix
+    /// milliseconds; anything else (a date alone, a culture's format, words) is refused. For query parameters and
+    /// filter values, which are held to the same form as the events they select.
+    /// </summary>
+    public static bool TryParseRfc3339(string text, out long unixMs)
+    {
+        unixMs = 0;
+        if (text.Length is < 20 or > 64 || !System.Text.Ascii.IsValid(text))
+        {
+            return false;
+        }
+
+        Span<byte> ascii = stackalloc byte[text.Length];
+        System.Text.Ascii.FromUtf16(text, ascii, out _);
+        if (!HasRfc3339Shape(ascii) || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
+        {
+            return false;
+        }
+
+        unixMs = value.ToUnixTimeMilliseconds();
+        return true;
     }
 
     internal static bool HasRfc3339Shape(ReadOnlySpan<byte> s)

@@ -118,6 +118,7 @@ public sealed class StepQueryTests(GatewayFixture fixture)
     [InlineData("output.kept", "contains", 3, "filters[1].value")]
     [InlineData("output.kept", "gt", true, "filters[1].value")]
     [InlineData("startedAt", "gt", "yesterday", "filters[1].value")]
+    [InlineData("startedAt", "gt", "2026-12-01 10:00:00", "filters[1].value")] // a space for the T
     [InlineData("kind", "exists", "yes", "filters[1].value")]
     public async Task Bad_filters_get_a_problem_naming_the_filter(string field, string op, object? value, string mentioned)
     {
