@@ -25,6 +25,7 @@ app.UseJsonCharsetCheck(); // after authorization: callers it refuses get 401/40
 
 app.MapOpenApi();
 app.MapHealthChecks("/healthz");
+app.MapMetricsEndpoint(); // Metrics:Path, unless Metrics:Enabled is false
 app.MapAuthApi();
 app.MapProjectsApi();
 app.MapIngestApi();

@@ -41,7 +41,7 @@ public static partial class BlobsApi
 
     public static async Task<Results<Ok<PresignResponse>, ValidationProblem, ProblemHttpResult>> PresignAsync(
         PresignRequest request, ClaimsPrincipal caller, HttpContext context, IBlobStore store, IIngestLog log,
-        IOptions<BlobStoreOptions> options, TimeProvider time, ILoggerFactory loggers)
+        IOptions<BlobStoreOptions> options, TimeProvider time, GatewayMetrics metrics, ILoggerFactory loggers)
     {
         var limits = options.Value;
         var validation = new Validation();
@@ -93,6 +93,7 @@ public static partial class BlobsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Ingest log unavailable", detail: "The blob's metadata could not be recorded; retry shortly.");
         }
 
+        metrics.Presigned();
         return TypedResults.Ok(new PresignResponse(Absolute(context, upload.Url), upload.Method, upload.Headers, upload.ExpiresAt));
     }
 

@@ -69,7 +69,8 @@ public static partial class IngestApi
     public sealed record IngestResponse(int Accepted, IReadOnlyList<Rejection> Rejected);
 
     public static async Task<Results<Accepted<IngestResponse>, ProblemHttpResult>> IngestAsync(
-        HttpRequest request, ClaimsPrincipal caller, IIngestLog log, IngestRecordCodec codec, IngestBackpressure backpressure, IOptions<IngestOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal caller, IIngestLog log, IngestRecordCodec codec, IngestBackpressure backpressure, IOptions<IngestOptions> options,
+        GatewayMetrics metrics, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         var http = request.HttpContext;
@@ -77,16 +78,29 @@ public static partial class IngestApi
         if (await backpressure.AdmitAsync(cancellationToken) is (false, var backlog))
         {
             request.HttpContext.Response.Headers.RetryAfter = "1";
+            metrics.IngestThrottled();
             return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Ingest is catching up",
                 detail: $"{backlog} acknowledged events are waiting to be applied; retry this batch shortly.");
         }
 
         phase = ServerTiming.Phase(http, "admit", phase);
-        using var document = await JsonDocument.ParseAsync(request.Body, BatchParsing, cancellationToken);
+        JsonDocument parsed;
+        try
+        {
+            parsed = await JsonDocument.ParseAsync(request.Body, BatchParsing, cancellationToken);
+        }
+        catch (Exception ex) when (ex is JsonException or BadHttpRequestException)
+        {
+            metrics.IngestRefused(); // malformed JSON or too large a body: BadRequestExceptionHandler answers it
+            throw;
+        }
+
+        using var document = parsed;
         phase = ServerTiming.Phase(http, "read", phase);
         var root = document.RootElement;
         if (EnvelopeProblem(root, out var events) is { } problem)
         {
+            metrics.IngestRefused();
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid batch", detail: problem);
         }
 
@@ -94,6 +108,7 @@ public static partial class IngestApi
         if (count > limits.MaxEventsPerBatch)
         {
             // Typed, with the limit as a member: a client splits the batch (the .NET SDK does) instead of losing it.
+            metrics.IngestRefused();
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Too many events in the batch",
                 detail: $"events holds {count} events; the limit is {limits.MaxEventsPerBatch} per batch.",
                 type: ProblemTypes.TooManyEvents,
@@ -130,17 +145,19 @@ public static partial class IngestApi
             try
             {
                 await log.AppendAsync(records, cancellationToken);
-                ServerTiming.Phase(http, "log", phase);
+                metrics.Appended(Stopwatch.GetElapsedTime(phase, ServerTiming.Phase(http, "log", phase)));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogAppendFailed(loggers.CreateLogger(typeof(IngestApi)), ex, records.Count);
                 request.HttpContext.Response.Headers.RetryAfter = "1";
+                metrics.IngestFailed();
                 return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Ingest log unavailable",
                     detail: "The events could not be stored durably and were not accepted; retry the whole batch.");
             }
         }
 
+        metrics.IngestAccepted(records.Count, rejected.Count);
         return TypedResults.Accepted((string?)null, new IngestResponse(records.Count, rejected));
     }
 

@@ -15,7 +15,7 @@ using XRay.Grains.Options;
 
 namespace XRay.Gateway.Hosting;
 
-/// <summary>Registers the gateway: auth, problem details, OpenAPI, health, and the embedded silo.</summary>
+/// <summary>Registers the gateway: auth, problem details, OpenAPI, health, metrics, and the embedded silo.</summary>
 public static class GatewayServiceCollectionExtensions
 {
     public static WebApplicationBuilder AddXRayGateway(this WebApplicationBuilder builder)
@@ -34,6 +34,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddXRayIngest();
         services.AddXRayRateLimits();
         services.AddXRayBlobs();
+        builder.AddXRayMetrics();
         return builder;
     }
 

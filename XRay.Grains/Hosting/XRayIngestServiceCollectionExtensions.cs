@@ -18,6 +18,8 @@ public static class XRayIngestServiceCollectionExtensions
         services.TryAddSingleton<IngestProgress>();
         services.TryAddSingleton<IngestRecordCodec>();
         services.TryAddSingleton<BackgroundWork>();
+        services.AddMetrics();
+        services.TryAddSingleton<ConsumerMetrics>();
         services.TryAddSingleton<TraceStoreWriter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, TraceStoreWriter>(sp => sp.GetRequiredService<TraceStoreWriter>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, IngestConsumer>());

@@ -22,6 +22,7 @@ public sealed partial class IngestConsumer(
     Storage.ITraceStore store,
     IngestProgress progress,
     BackgroundWork background,
+    ConsumerMetrics metrics,
     IOptions<IngestConsumerOptions> options,
     TimeProvider time,
     ILogger<IngestConsumer> logger) : BackgroundService
@@ -221,6 +222,7 @@ public sealed partial class IngestConsumer(
             () => Task.WhenAll(events.GroupBy(e => e.TraceId, StringComparer.Ordinal).Select(trace => grains.GetGrain<ITraceGrain>(trace.Key).Apply([.. trace]))),
             recordCount,
             stoppingToken).ConfigureAwait(false);
+        metrics.Applied(events.Count);
         ObserveProjects(events);
     }
 

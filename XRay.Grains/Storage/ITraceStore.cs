@@ -10,8 +10,9 @@ public interface ITraceStore
     /// Writes a batch in one transaction: traces upserted (merged), steps and data inserted with existing ids
     /// ignored, and each trace's step count raised by its newly inserted steps. Readers see it when this returns;
     /// it survives a crash of this process; it survives power loss after the next <see cref="FlushAsync"/>.
+    /// Returns how many steps and data rows were newly inserted (for metrics; no extra query is spent on it).
     /// </summary>
-    Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default);
+    Task<TraceWriteCounts> WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Makes every write that completed before the call durable against power loss. The ingest consumer calls it

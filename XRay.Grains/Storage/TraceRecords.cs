@@ -132,6 +132,9 @@ public sealed record TraceUpsert(
 /// <summary>One transaction's worth of writes.</summary>
 public sealed record TraceWriteBatch(IReadOnlyList<TraceUpsert> Traces, IReadOnlyList<StepRecord> Steps, IReadOnlyList<DataRecord> Data);
 
+/// <summary>The steps and data rows a write newly inserted (rows whose id existed are not counted).</summary>
+public readonly record struct TraceWriteCounts(int Steps, int Data);
+
 /// <summary>Filters and page position for listing a project's traces, newest first.</summary>
 public sealed record TraceQuery(string? Status, string? Name, long? From, long? To, int Limit, TraceCursor? After);
 

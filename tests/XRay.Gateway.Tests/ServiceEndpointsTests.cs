@@ -13,6 +13,16 @@ public sealed class ServiceEndpointsTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Metrics_are_served_for_Prometheus_at_the_default_path()
+    {
+        using var response = await fixture.Client.GetAsync("metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        var metrics = new PrometheusText(await response.Content.ReadAsStringAsync());
+        Assert.True(metrics.Has("xray_ingest_consumer_lag")); // an observable gauge: there before anything was ingested
+    }
+
     [Theory]
     [InlineData("healthz")]
     [InlineData("api/v1/projects")] // 401 problem: errors are timed too

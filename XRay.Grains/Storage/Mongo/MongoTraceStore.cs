@@ -18,7 +18,7 @@ public sealed class MongoTraceStore(MongoStoreDatabase database, TimeProvider ti
     /// <remarks>Writes are acknowledged under a journaled majority write concern (<see cref="MongoStoreDatabase"/>): nothing is left to sync.</remarks>
     public Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
-    public async Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
+    public async Task<TraceWriteCounts> WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
     {
         var now = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var traces = await database.CollectionAsync(MongoCollections.Traces, cancellationToken).ConfigureAwait(false);
@@ -31,18 +31,22 @@ public sealed class MongoTraceStore(MongoStoreDatabase database, TimeProvider ti
         await MongoTraceWrites.UpsertAsync(traces, upserts, cancellationToken).ConfigureAwait(false);
 
         var steps = await database.CollectionAsync(MongoCollections.Steps, cancellationToken).ConfigureAwait(false);
-        await MongoTraceWrites.InsertIgnoringDuplicatesAsync(steps, [.. batch.Steps.Select(ToDocument)], logger, cancellationToken).ConfigureAwait(false);
-        await InsertDataAsync(batch.Data, cancellationToken).ConfigureAwait(false);
+        var stepsInserted = await MongoTraceWrites.InsertIgnoringDuplicatesAsync(steps, [.. batch.Steps.Select(ToDocument)], logger, cancellationToken).ConfigureAwait(false);
+        var dataInserted = await InsertDataRowsAsync(batch.Data, cancellationToken).ConfigureAwait(false);
 
         // Upserted traces are counted too: their steps may have arrived in an earlier batch.
         var touched = batch.Steps.Select(s => s.TraceId).Concat(batch.Traces.Select(t => t.TraceId)).Distinct(StringComparer.Ordinal).ToList();
         await RefreshStepCountsAsync(traces, steps, touched, cancellationToken).ConfigureAwait(false);
+        return new TraceWriteCounts(stepsInserted, dataInserted);
     }
 
-    public async Task InsertDataAsync(IReadOnlyList<DataRecord> data, CancellationToken cancellationToken = default)
+    public Task InsertDataAsync(IReadOnlyList<DataRecord> data, CancellationToken cancellationToken = default) => InsertDataRowsAsync(data, cancellationToken);
+
+    /// <summary>Inserts data rows (existing ids ignored); returns how many were new.</summary>
+    private async Task<int> InsertDataRowsAsync(IReadOnlyList<DataRecord> data, CancellationToken cancellationToken)
     {
         var collection = await database.CollectionAsync(MongoCollections.Data, cancellationToken).ConfigureAwait(false);
-        await MongoTraceWrites.InsertIgnoringDuplicatesAsync(collection, [.. data.Select(ToDocument)], logger, cancellationToken).ConfigureAwait(false);
+        return await MongoTraceWrites.InsertIgnoringDuplicatesAsync(collection, [.. data.Select(ToDocument)], logger, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<DataRecord?> FindDataAsync(string traceId, string dataId, CancellationToken cancellationToken = default)

@@ -10,21 +10,26 @@ internal static partial class MongoTraceWrites
     /// <summary>MongoDB's duplicate key error code (E11000).</summary>
     public const int DuplicateKey = 11000;
 
-    /// <summary>Inserts documents with <c>ordered: false</c>; rows whose unique key exists are skipped, any other error is thrown.</summary>
-    public static async Task InsertIgnoringDuplicatesAsync(IMongoCollection<BsonDocument> collection, IReadOnlyList<BsonDocument> documents, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts documents with <c>ordered: false</c>; rows whose unique key exists are skipped, any other error is thrown.
+    /// Returns how many were inserted.
+    /// </summary>
+    public static async Task<int> InsertIgnoringDuplicatesAsync(IMongoCollection<BsonDocument> collection, IReadOnlyList<BsonDocument> documents, ILogger logger, CancellationToken cancellationToken)
     {
         if (documents.Count == 0)
         {
-            return;
+            return 0;
         }
 
         try
         {
             await collection.InsertManyAsync(documents, new InsertManyOptions { IsOrdered = false }, cancellationToken).ConfigureAwait(false);
+            return documents.Count;
         }
         catch (MongoBulkWriteException ex) when (OnlyDuplicates(ex))
         {
             LogDuplicatesIgnored(logger, ex.WriteErrors.Count, collection.CollectionNamespace.CollectionName);
+            return documents.Count - ex.WriteErrors.Count;
         }
     }
 

@@ -13,7 +13,7 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore, IAs
     private bool _disposed;
     private volatile Exception? _flushFault;
 
-    public async Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
+    public async Task<TraceWriteCounts> WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
     {
         // Commits are not synced one by one (WAL, synchronous=NORMAL): FlushAsync syncs the WAL for many of them.
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -23,7 +23,7 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore, IAs
             _writes ??= await SqliteTraceWrites.OpenAsync(database, cancellationToken).ConfigureAwait(false);
             try
             {
-                _writes.Write(batch);
+                return _writes.Write(batch);
             }
             catch
             {

@@ -156,8 +156,8 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes the batch in one transaction; synced to disk by the next <see cref="SqliteDatabase.SyncFiles"/>.</summary>
-    public void Write(TraceWriteBatch batch)
+    /// <summary>Writes the batch in one transaction; synced to disk by the next <see cref="SqliteDatabase.SyncFiles"/>. Returns the rows newly inserted.</summary>
+    public TraceWriteCounts Write(TraceWriteBatch batch)
     {
         using var transaction = _connection.BeginTransaction();
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -169,6 +169,8 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
 
         _inserted.Clear();
         _projectAdds.Clear();
+        var stepsInserted = 0;
+        var dataInserted = 0;
         foreach (var s in batch.Steps)
         {
             var changed = _insertStep.Text(1, s.StepId).Text(2, s.TraceId).Text(3, ProjectOf(s.TraceId)).Integer(4, s.StepNumber)
@@ -177,6 +179,7 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
             if (changed > 0)
             {
                 _inserted[s.TraceId] = _inserted.GetValueOrDefault(s.TraceId) + 1;
+                stepsInserted++;
             }
         }
 
@@ -187,6 +190,7 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
             if (changed > 0)
             {
                 ProjectAdds(d.ProjectId).Data++;
+                dataInserted++;
             }
         }
 
@@ -209,6 +213,7 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
         }
 
         transaction.Commit();
+        return new TraceWriteCounts(stepsInserted, dataInserted);
     }
 
     /// <summary>The page cache SQLite has for the writer now, in KiB (tests).</summary>

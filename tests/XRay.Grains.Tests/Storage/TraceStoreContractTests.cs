@@ -105,8 +105,11 @@ public abstract class TraceStoreContractTests
         var first = Step(traceId, 1);
         var second = Step(traceId, 2);
 
-        await store.WriteAsync(new TraceWriteBatch([Start(traceId, 1_000)], [first, second], []), Ct);
-        await store.WriteAsync(new TraceWriteBatch([], [second with { Name = "replayed" }, Step(traceId, 3), first], []), Ct);
+        var firstWrite = await store.WriteAsync(new TraceWriteBatch([Start(traceId, 1_000)], [first, second], []), Ct);
+        var secondWrite = await store.WriteAsync(new TraceWriteBatch([], [second with { Name = "replayed" }, Step(traceId, 3), first], []), Ct);
+
+        Assert.Equal(new TraceWriteCounts(Steps: 2, Data: 0), firstWrite); // what the store newly inserted (xray.store.rows)
+        Assert.Equal(new TraceWriteCounts(Steps: 1, Data: 0), secondWrite);
 
         var steps = await store.ReadStepsAsync(traceId, Ct).ToListAsync(Ct);
         Assert.Equal([1, 2, 3], steps.Select(s => s.StepNumber));
@@ -149,7 +152,7 @@ public abstract class TraceStoreContractTests
 
         await store.InsertDataAsync([blob], Ct);
         await store.InsertDataAsync([blob with { Size = 99 }], Ct);
-        await store.WriteAsync(new TraceWriteBatch([], [], [batched, blob]), Ct);
+        Assert.Equal(new TraceWriteCounts(Steps: 0, Data: 1), await store.WriteAsync(new TraceWriteBatch([], [], [batched, blob]), Ct));
 
         Assert.Equal(blob, await store.FindDataAsync(traceId, blob.DataId, Ct));
         Assert.Null(await store.FindDataAsync(NewTraceId(_projectId), blob.DataId, Ct));
@@ -302,7 +305,7 @@ public abstract class TraceStoreContractTests
     private async Task<IEnumerable<string>> Ids(ITraceStore store, TraceQuery query) =>
         (await store.ListTracesAsync(_projectId, query, Ct)).Select(t => t.TraceId);
 
-    private static Task Write(ITraceStore store, TraceUpsert trace) => store.WriteAsync(new TraceWriteBatch([trace], [], []), Ct);
+    private static Task<TraceWriteCounts> Write(ITraceStore store, TraceUpsert trace) => store.WriteAsync(new TraceWriteBatch([trace], [], []), Ct);
 
     private static TraceUpsert Start(string traceId, long startedAt) =>
         new(traceId, traceId[..24], "pipeline", "running", startedAt, null, null, null, null, startedAt);

@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text;
+
+namespace XRay.Gateway.Tests;
+
+/// <summary>
+/// The samples of a Prometheus text exposition (<c>name{label="value",...} value</c> lines; comments skipped), parsed
+/// just enough for tests to read counters, gauges and histogram counts.
+/// </summary>
+public sealed class PrometheusText
+{
+    private readonly List<(string Name, Dictionary<string, string> Labels, double Value)> _samples = [];
+
+    public PrometheusText(string text)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.Length > 0 && line[0] != '#')
+            {
+                _samples.Add(ParseSample(line.TrimEnd('\r')));
+            }
+        }
+    }
+
+    /// <summary>The sum of the samples named <paramref name="name"/> that carry all <paramref name="labels"/> (0 when none: a series appears once first recorded).</summary>
+    public double Value(string name, params (string Name, string Value)[] labels) =>
+        _samples.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Name, out var v) && v == l.Value)).Sum(s => s.Value);
+
+    /// <summary>Whether any sample is named <paramref name="name"/>.</summary>
+    public bool Has(string name) => _samples.Any(s => s.Name == name);
+
+    /// <summary>Every label value of every sample, to check what the exposition could leak.</summary>
+    public IEnumerable<string> LabelValues => _samples.SelectMany(s => s.Labels.Values);
+
+    private static (string, Dictionary<string, string>, double) ParseSample(string line)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        var i = line.IndexOfAny(['{', ' ']);
+        var name = line[..i];
+        if (line[i] == '{')
+        {
+            i++;
+            while (line[i] != '}')
+            {
+                var equals = line.IndexOf('=', i);
+                var label = line[i..equals].Trim(',', ' ');
+                var value = new StringBuilder();
+                for (i = equals + 2; line[i] != '"'; i++)
+                {
+                    // Escapes of the format: \\, \" and \n.
+                    value.Append(line[i] == '\\' ? (line[++i] == 'n' ? '\n' : line[i]) : line[i]);
+                }
+
+                labels[label] = value.ToString();
+                i++;
+                if (line[i] == ',')
+                {
+                    i++;
+                }
+            }
+
+            i++;
+        }
+
+        var number = line[i..].Trim().Split(' ')[0]; // an optional timestamp follows
+        var parsed = number switch
+        {
+            "+Inf" => double.PositiveInfinity,
+            "-Inf" => double.NegativeInfinity,
+            _ => double.Parse(number, NumberStyles.Float, CultureInfo.InvariantCulture),
+        };
+        return (name, labels, parsed);
+    }
+}
