@@ -14,8 +14,16 @@ namespace XRay.Sdk;
 /// </summary>
 public sealed class XRayTracer : IAsyncDisposable, IDisposable
 {
+    /// <summary>
+    /// The name of the <see cref="System.Diagnostics.Metrics.Meter"/> on which every tracer publishes its counters
+    /// (<c>xray.sdk.events.sent</c>, <c>xray.sdk.events.dropped</c>, ...): add it to an OpenTelemetry meter provider
+    /// (<c>AddMeter(XRayTracer.MeterName)</c>) or watch it with <c>dotnet-counters</c>.
+    /// </summary>
+    public const string MeterName = "XRay.Sdk";
+
     private readonly XRayOptions _options;
     private readonly EventPipeline? _pipeline;
+    private readonly TracerMetrics? _metrics;
     private readonly Counters _counters = new();
     private int _disposed;
 
@@ -41,6 +49,7 @@ public sealed class XRayTracer : IAsyncDisposable, IDisposable
         if (options.Enabled)
         {
             _pipeline = new EventPipeline(options, time, _counters, logger, handler);
+            _metrics = new TracerMetrics(options.ProjectId!, _counters, _pipeline);
         }
     }
 
@@ -51,6 +60,8 @@ public sealed class XRayTracer : IAsyncDisposable, IDisposable
     public XRayStats Stats => _counters.Snapshot(_pipeline?.Storage.Size ?? 0, _pipeline?.Storage.IsDurable ?? false);
 
     internal EventPipeline? Pipeline => _pipeline;
+
+    internal TracerMetrics? Metrics => _metrics;
 
     /// <summary>Starts a trace: one run of a pipeline. Sends a <c>trace</c> event at once.</summary>
     /// <param name="name">What the pipeline is, such as <c>competitor-search</c>.</param>
@@ -78,6 +89,7 @@ public sealed class XRayTracer : IAsyncDisposable, IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0 && _pipeline is not null)
         {
             await _pipeline.DisposeAsync(_options.ShutdownTimeout).ConfigureAwait(false);
+            _metrics?.Dispose(); // after the last flush, so a collection up to here sees what it sent
         }
     }
 

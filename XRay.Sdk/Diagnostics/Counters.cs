@@ -1,6 +1,6 @@
 namespace XRay.Sdk.Diagnostics;
 
-/// <summary>The tracer's counters; every component adds to them, nothing reads them on the hot path.</summary>
+/// <summary>The tracer's counters; every component adds to them, nothing reads them on the hot path (stats and metrics read them on demand).</summary>
 internal sealed class Counters
 {
     private long _eventsRecorded;
@@ -25,14 +25,20 @@ internal sealed class Counters
 
     public void Retried() => Interlocked.Increment(ref _retries);
 
-    public XRayStats Snapshot(long spoolBytes, bool spoolIsDisk) => new(
-        Interlocked.Read(ref _eventsRecorded),
-        Interlocked.Read(ref _eventsSpooled),
-        Interlocked.Read(ref _eventsSent),
-        Interlocked.Read(ref _eventsDropped),
-        Interlocked.Read(ref _blobsSent),
-        Interlocked.Read(ref _blobsDropped),
-        Interlocked.Read(ref _retries),
-        spoolBytes,
-        spoolIsDisk);
+    public long Recorded => Interlocked.Read(ref _eventsRecorded);
+
+    public long Spooled => Interlocked.Read(ref _eventsSpooled);
+
+    public long Sent => Interlocked.Read(ref _eventsSent);
+
+    public long Dropped => Interlocked.Read(ref _eventsDropped);
+
+    public long BlobsSent => Interlocked.Read(ref _blobsSent);
+
+    public long BlobsDropped => Interlocked.Read(ref _blobsDropped);
+
+    public long Retries => Interlocked.Read(ref _retries);
+
+    public XRayStats Snapshot(long spoolBytes, bool spoolIsDisk) =>
+        new(Recorded, Spooled, Sent, Dropped, BlobsSent, BlobsDropped, Retries, spoolBytes, spoolIsDisk);
 }

@@ -61,4 +61,7 @@ internal static partial class Log
 
     [LoggerMessage(19, LogLevel.Warning, "X-Ray shutdown stopped waiting for {Component} ({Detail}) when its {Budget} budget ran out; it ends on its own in the background. An event finished later is spooled for the next process (counted as dropped if the spool is in memory); an entry being sent stays spooled unless it is delivered.")]
     public static partial void ShutdownGaveUp(ILogger logger, string component, string detail, TimeSpan budget);
+
+    [LoggerMessage(20, LogLevel.Warning, "X-Ray gave up on {Key}: the server failed on it {Attempts} times, last with {Status}; it is dropped so the entries behind it are sent (XRay:MaxServerErrorAttempts): {Detail}")]
+    public static partial void GaveUp(ILogger logger, string key, int attempts, int status, string? detail);
 }

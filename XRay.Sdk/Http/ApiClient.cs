@@ -42,7 +42,7 @@ internal sealed class ApiClient(HttpClient http, string apiKey)
 
         var body = await ReadAsync(response, WireJson.Default.PresignResponse, cancellationToken).ConfigureAwait(false);
         return body is null
-            ? new Delivery(DeliveryOutcome.Transient, (int)response.StatusCode, Detail: "presign answered without a URL")
+            ? new Delivery(DeliveryOutcome.ServerError, (int)response.StatusCode, Detail: "presign answered without a URL")
             : delivery with { Presign = body };
     }
 
@@ -85,7 +85,7 @@ internal sealed class ApiClient(HttpClient http, string apiKey)
     }
 
     /// <summary>
-    /// Delivered, refused or transient by the status; a refusal of an ingest (<paramref name="ingest"/>) may also say the
+    /// Delivered, refused, transient or a server error by the status (<see cref="DeliveryOutcome"/>); a refusal of an ingest (<paramref name="ingest"/>) may also say the
     /// batch was too large (<see cref="Delivery.TooLarge"/>).
     /// </summary>
     private static async Task<Delivery> ClassifyAsync(HttpResponseMessage response, CancellationToken cancellationToken, bool ingest = false)
@@ -97,13 +97,21 @@ internal sealed class ApiClient(HttpClient http, string apiKey)
         }
 
         var body = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
-        var transient = status is (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests or >= 500;
         var detail = body is { Length: > 500 } ? body[..500] : body;
-        return new Delivery(transient ? DeliveryOutcome.Transient : DeliveryOutcome.Refused, status, RetryAfter(response), detail)
+        return new Delivery(Classify(status), status, RetryAfter(response), detail)
         {
             TooLarge = ingest ? BatchTooLarge.Read(status, body) : null,
         };
     }
+
+    /// <summary>An answer that is not a success: which of them a retry may fix, and for how long.</summary>
+    private static DeliveryOutcome Classify(int status) => status switch
+    {
+        (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests => DeliveryOutcome.Transient,
+        (int)HttpStatusCode.BadGateway or (int)HttpStatusCode.ServiceUnavailable or (int)HttpStatusCode.GatewayTimeout => DeliveryOutcome.Transient,
+        >= 500 => DeliveryOutcome.ServerError,
+        _ => DeliveryOutcome.Refused,
+    };
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response)
     {

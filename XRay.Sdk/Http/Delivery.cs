@@ -12,8 +12,18 @@ internal enum DeliveryOutcome
     /// </summary>
     Refused,
 
-    /// <summary>Worth another try (408, 429, 5xx): the server was busy or broken, not the request.</summary>
+    /// <summary>
+    /// The server or what stands before it is unavailable or overloaded (408, 429, 502, 503, 504; a timeout or a network
+    /// error is an exception instead): retried until delivered, since it says nothing about the entry.
+    /// </summary>
     Transient,
+
+    /// <summary>
+    /// The server failed on this request (500, 501, 505, ..., or a success it answered with a body the SDK cannot read):
+    /// perhaps a passing fault, perhaps a bug this entry triggers every time, so it is retried only a few times
+    /// (<see cref="XRayOptions.MaxServerErrorAttempts"/>) before the entry is given up, lest it hold back every entry behind it.
+    /// </summary>
+    ServerError,
 }
 
 /// <summary>The result of one HTTP attempt, as the retry policy and the uploaders need it.</summary>

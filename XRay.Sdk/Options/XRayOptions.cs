@@ -62,6 +62,14 @@ public sealed class XRayOptions
     /// <summary>Longest delay between retries, unless the server asks for longer with <c>Retry-After</c>. Default 30 seconds.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How many times an entry may be answered with a server error (500, 501, 505, ...) before it is given up: dropped
+    /// and counted, so that a batch the server fails on every time does not hold back every entry behind it. Answers that
+    /// say the server is unavailable or overloaded (408, 429, 502, 503, 504, timeouts, network errors) do not count: they
+    /// are retried until the entry is delivered or the tracer stops. Default 8: about two minutes with the default backoff.
+    /// </summary>
+    public int MaxServerErrorAttempts { get; set; } = 8;
+
     /// <summary>How long disposing the tracer may spend sending what is still queued. Default 5 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

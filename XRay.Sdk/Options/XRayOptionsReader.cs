@@ -60,6 +60,7 @@ public static class XRayOptionsReader
         o.RetryBaseDelay = Parse(get, nameof(o.RetryBaseDelay), o.RetryBaseDelay, ParseDuration);
         o.RetryMaxDelay = Parse(get, nameof(o.RetryMaxDelay), o.RetryMaxDelay, ParseDuration);
         o.ShutdownTimeout = Parse(get, nameof(o.ShutdownTimeout), o.ShutdownTimeout, ParseDuration);
+        o.MaxServerErrorAttempts = Parse(get, nameof(o.MaxServerErrorAttempts), o.MaxServerErrorAttempts, ParseInt);
     }
 
     private static T Parse<T>(Func<string, string?> get, string key, T current, Func<string, T> parse)

@@ -60,7 +60,8 @@ public sealed class XRayOptionsValidator : IValidateOptions<XRayOptions>
             .Concat(Positive(o.BatchInterval, nameof(o.BatchInterval)))
             .Concat(Positive(o.RequestTimeout, nameof(o.RequestTimeout)))
             .Concat(Positive(o.RetryBaseDelay, nameof(o.RetryBaseDelay)))
-            .Concat(Positive(o.ShutdownTimeout, nameof(o.ShutdownTimeout))))
+            .Concat(Positive(o.ShutdownTimeout, nameof(o.ShutdownTimeout)))
+            .Concat(Positive(o.MaxServerErrorAttempts, nameof(o.MaxServerErrorAttempts))))
         {
             yield return failure;
         }

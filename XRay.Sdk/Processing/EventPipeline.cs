@@ -48,7 +48,7 @@ internal sealed class EventPipeline : IAsyncDisposable
         _events = new EventUploader(_storage, api, policy, counters, logger);
         _blobs = new DataUploader(_storage, api, policy, counters, logger);
         _batches = new BatchQueue(options.MaxBatchSize, options.BatchInterval, _events.Spool, time);
-        _workers = new WorkerPool<PendingEvent>(options.WorkerPoolSize, options.MaxQueueSize, Process, _batches.Flush, logger);
+        _workers = new WorkerPool<PendingEvent>(options.WorkerPoolSize, options.MaxQueueSize, Process, Drop, _batches.Flush, logger);
 
         Log.Started(logger, options.BaseUrl, _storage.IsDurable ? "disk" : "memory", _storage.Location, _events.Pending + _blobs.Pending);
         _events.Start();
@@ -65,14 +65,26 @@ internal sealed class EventPipeline : IAsyncDisposable
 
     public IStorageAdapter Storage => _storage;
 
+    /// <summary>Events and blobs waiting for a worker or being serialized.</summary>
+    public long Queued => _workers.Pending;
+
+    /// <summary>Batches and blobs in the spool.</summary>
+    public int SpoolEntries => _storage.Count;
+
     /// <summary>Hot path: hand the event to the workers, or drop and count it if they are that far behind.</summary>
     public void Post(PendingEvent e)
     {
         if (!_stopped && _workers.TryPost(e))
         {
-            return; // counted as recorded by the worker that takes it: one shared counter less on this path
+            return; // counted as recorded by the worker that takes it (or, if the workers ended meanwhile, dropped there)
         }
 
+        Drop(e);
+    }
+
+    /// <summary>Counts an event (or blob) no worker will take: the queue was full or the tracer stopped.</summary>
+    private void Drop(PendingEvent e)
+    {
         if (e.Type == EventType.Blob)
         {
             Counters.BlobDropped();

@@ -29,6 +29,18 @@ internal abstract class SpoolStorage(long limit, Action<string>? evicted) : ISto
         }
     }
 
+    /// <summary>Entries in the spool, of every kind.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _index.Count;
+            }
+        }
+    }
+
     public bool TryWrite(string key, ReadOnlySpan<byte> data)
     {
         if (data.Length > limit)

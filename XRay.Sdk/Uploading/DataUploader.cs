@@ -37,8 +37,7 @@ internal sealed class DataUploader(IStorageAdapter storage, ApiClient api, Deliv
 
         if (delivery.Outcome != DeliveryOutcome.Delivered)
         {
-            Log.Refused(Logger, key, delivery.Status, delivery.Detail);
-            CountDropped(key, $"refused with {delivery.Status}");
+            DropUndelivered(key, delivery);
             return;
         }
 

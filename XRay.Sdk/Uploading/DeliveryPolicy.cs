@@ -8,15 +8,20 @@ using XRay.Sdk.Http;
 namespace XRay.Sdk.Uploading;
 
 /// <summary>
-/// How an upload is retried: each attempt is cut off after <see cref="XRayOptions.RequestTimeout"/>; a
-/// transient failure (connection refused, timeout, 408, 429, 5xx) is retried with exponential backoff
-/// and jitter, waiting at least what <c>Retry-After</c> asks; a refusal is final. Retries go on until
-/// the entry is delivered or the tracer stops: the entry stays spooled meanwhile, so nothing is lost.
+/// How an upload is retried: each attempt is cut off after <see cref="XRayOptions.RequestTimeout"/>; a failure a retry
+/// may fix is retried with exponential backoff and jitter, waiting at least what <c>Retry-After</c> asks; a refusal is
+/// final. When the server or its infrastructure is unavailable (connection refused, timeout, 408, 429, 502, 503, 504)
+/// retries go on until the entry is delivered or the tracer stops: the entry stays spooled meanwhile, so nothing is
+/// lost. When the server fails on the entry itself (500, 501, ...) it is given up after
+/// <see cref="XRayOptions.MaxServerErrorAttempts"/> such answers, counted whether or not unavailability came between
+/// them: a batch that makes the server fail every time would otherwise hold back every entry behind it forever.
 /// </summary>
 internal sealed class DeliveryPolicy
 {
     private static readonly ResiliencePropertyKey<string> EntryKey = new("xray.entry");
+    private static readonly ResiliencePropertyKey<int> ServerErrorsKey = new("xray.server-errors");
     private readonly ResiliencePipeline<Delivery> _pipeline;
+    private readonly int _maxServerErrorAttempts;
     private readonly Counters _counters;
     private readonly ILogger _logger;
 
@@ -24,10 +29,11 @@ internal sealed class DeliveryPolicy
     {
         _counters = counters;
         _logger = logger;
+        _maxServerErrorAttempts = options.MaxServerErrorAttempts;
         _pipeline = new ResiliencePipelineBuilder<Delivery> { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions<Delivery>
             {
-                ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome, args.Context.CancellationToken)),
+                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context)),
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -40,7 +46,10 @@ internal sealed class DeliveryPolicy
             .Build();
     }
 
-    /// <summary>Runs <paramref name="attempt"/> until it is delivered or refused; throws only when <paramref name="cancellationToken"/> fires.</summary>
+    /// <summary>
+    /// Runs <paramref name="attempt"/> until it is delivered, refused, or given up after too many server errors (the
+    /// result is then the last <see cref="DeliveryOutcome.ServerError"/>); throws only when <paramref name="cancellationToken"/> fires.
+    /// </summary>
     public async Task<Delivery> ExecuteAsync(string entry, Func<CancellationToken, Task<Delivery>> attempt, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
@@ -52,7 +61,13 @@ internal sealed class DeliveryPolicy
                 context,
                 attempt).ConfigureAwait(false);
             outcome.ThrowIfException();
-            return outcome.Result!;
+            var delivery = outcome.Result!;
+            if (delivery.Outcome == DeliveryOutcome.ServerError)
+            {
+                Log.GaveUp(_logger, entry, context.Properties.GetValue(ServerErrorsKey, 0), delivery.Status, delivery.Detail);
+            }
+
+            return delivery;
         }
         finally
         {
@@ -60,13 +75,22 @@ internal sealed class DeliveryPolicy
         }
     }
 
-    private static bool IsTransient(Outcome<Delivery> outcome, CancellationToken stopping) => outcome switch
+    private bool ShouldRetry(Outcome<Delivery> outcome, ResilienceContext context) => outcome switch
     {
-        { Exception: OperationCanceledException } when stopping.IsCancellationRequested => false,
+        { Exception: OperationCanceledException } when context.CancellationToken.IsCancellationRequested => false,
         { Exception: HttpRequestException or TimeoutRejectedException or IOException or OperationCanceledException } => true,
         { Result.Outcome: DeliveryOutcome.Transient } => true,
+        { Result.Outcome: DeliveryOutcome.ServerError } => CountServerError(context) < _maxServerErrorAttempts,
         _ => false,
     };
+
+    /// <summary>Server errors of this entry so far, this one included (the context is the entry's, one per <see cref="ExecuteAsync"/>).</summary>
+    private static int CountServerError(ResilienceContext context)
+    {
+        var errors = context.Properties.GetValue(ServerErrorsKey, 0) + 1;
+        context.Properties.Set(ServerErrorsKey, errors);
+        return errors;
+    }
 
     private static TimeSpan? RetryAfter(Outcome<Delivery> outcome, int attempt, XRayOptions options)
     {

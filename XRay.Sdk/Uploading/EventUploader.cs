@@ -9,7 +9,8 @@ namespace XRay.Sdk.Uploading;
 /// <summary>
 /// Batch → spool → ingest → delete. A batch is written to the spool before it is sent, so a crash leaves
 /// it for the next process; it is deleted after the gateway's <c>202</c> (events it rejected are counted
-/// as dropped, not retried) or after a refusal such as <c>400</c> (the whole batch is dropped and counted).
+/// as dropped, not retried), after a refusal such as <c>400</c>, or once the server has failed on it
+/// <see cref="XRayOptions.MaxServerErrorAttempts"/> times (either way the whole batch is dropped and counted).
 /// A batch refused as too large (<c>413</c>, or a <c>400</c> typed as too many events) is not dropped but split:
 /// its parts are spooled as new entries before it is deleted, so a crash in between leaves duplicates (which the
 /// gateway ignores), never a loss. The smallest limits a refusal advertised are remembered, and later batches are
@@ -77,8 +78,7 @@ internal sealed class EventUploader(IStorageAdapter storage, ApiClient api, Deli
                 }
             }
 
-            Log.Refused(Logger, key, delivery.Status, delivery.Detail);
-            CountDropped(key, $"the gateway refused the batch with {delivery.Status}");
+            DropUndelivered(key, delivery);
             return;
         }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using XRay.Sdk.Diagnostics;
+using XRay.Sdk.Http;
 using XRay.Sdk.Processing;
 using XRay.Sdk.Storage;
 
@@ -7,8 +8,8 @@ namespace XRay.Sdk.Uploading;
 
 /// <summary>
 /// A background loop that sends spool entries of one kind, oldest first, one at a time. It sleeps until
-/// woken by a new entry (or by the start-up scan) and deletes an entry only once it is delivered, refused, or
-/// spooled again in parts. A stop waits for it only as long as it is given. A loop still busy then (an attempt
+/// woken by a new entry (or by the start-up scan) and deletes an entry only once it is delivered, refused, given up
+/// after repeated server errors, or spooled again in parts. A stop waits for it only as long as it is given. A loop still busy then (an attempt
 /// that does not end when cancelled, a slow disk) ends on its own: the attempt it is in counts as usual
 /// (delivered, split, or left in the spool), and it starts no other. What it leaves stays on disk for the next
 /// process; in a memory spool, which dies with the process, it is counted as dropped, and so is an entry spooled
@@ -148,6 +149,23 @@ internal abstract class UploadLoop
 
     /// <summary>Counts an entry that will never be delivered.</summary>
     protected abstract void CountDropped(string key, string reason);
+
+    /// <summary>
+    /// Drops and counts an entry the policy ended without delivering: refused, or given up after too many server errors
+    /// (the policy logged that).
+    /// </summary>
+    protected void DropUndelivered(string key, Delivery delivery)
+    {
+        if (delivery.Outcome == DeliveryOutcome.Refused)
+        {
+            Log.Refused(Logger, key, delivery.Status, delivery.Detail);
+            CountDropped(key, $"the gateway refused it with {delivery.Status}");
+        }
+        else
+        {
+            CountDropped(key, $"the server kept failing on it ({delivery.Status})");
+        }
+    }
 
     private byte[]? ReadOrDrop(string key)
     {

@@ -46,6 +46,15 @@ public sealed class FakeGateway : IAsyncDisposable
     /// </summary>
     public bool AdvertiseLimits { get; set; } = true;
 
+    /// <summary>
+    /// An ingest or presign whose JSON body this matches is answered with <c>500</c> every time, as a server bug that one
+    /// request triggers would be.
+    /// </summary>
+    public Func<JsonElement, bool>? FailsOn { get; set; }
+
+    /// <summary>Requests answered with <c>500</c> because of <see cref="FailsOn"/>.</summary>
+    public int ServerErrors => _serverErrors;
+
     /// <summary>Batches refused as too large (either limit).</summary>
     public int TooLargeRefusals => _tooLargeRefusals;
 
@@ -53,6 +62,7 @@ public sealed class FakeGateway : IAsyncDisposable
 
     private int _ingestRequests;
     private int _tooLargeRefusals;
+    private int _serverErrors;
 
     public static async Task<FakeGateway> StartAsync()
     {
@@ -103,6 +113,11 @@ public sealed class FakeGateway : IAsyncDisposable
                 return Results.Problem("not JSON", statusCode: 400);
             }
 
+            if (FailsOn?.Invoke(body) == true)
+            {
+                return ServerError();
+            }
+
             if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Array)
             {
                 Batches.Enqueue(body.Clone());
@@ -146,6 +161,11 @@ public sealed class FakeGateway : IAsyncDisposable
         app.MapPost("/api/v1/presign", async (HttpContext context) =>
         {
             var body = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.Body);
+            if (FailsOn?.Invoke(body) == true)
+            {
+                return ServerError();
+            }
+
             var dataId = body.GetProperty("dataId").GetString()!;
             var url = new Uri(BaseAddress, $"blobs/{dataId}").ToString();
             return Results.Json(new { url, method = "PUT", headers = new Dictionary<string, string> { ["x-signed"] = "yes" }, expiresAt = DateTimeOffset.UtcNow.AddMinutes(5) });
@@ -166,5 +186,11 @@ public sealed class FakeGateway : IAsyncDisposable
         });
 
         app.MapGet("/api/v1/auth/key", () => Results.Json(new { projectId = ProjectId, keyId = "key1" }));
+    }
+
+    private IResult ServerError()
+    {
+        Interlocked.Increment(ref _serverErrors);
+        return Results.Problem("the server failed on this request", statusCode: 500);
     }
 }

@@ -11,13 +11,14 @@ public enum Fault
 {
     None,
     ServerError,
+    Unavailable,
     TooManyRequests,
     Hang,
 }
 
 /// <summary>
 /// A reverse proxy (Kestrel) in front of a gateway that can be told to refuse connections (stop listening),
-/// answer 500 or 429 with <c>Retry-After</c>, or hang, so tests drive the real server through real faults.
+/// answer 500, 503, or 429 with <c>Retry-After</c>, or hang, so tests drive the real server through real faults.
 /// Every request it sees (forwarded or failed) is counted.
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
@@ -101,6 +102,9 @@ public sealed class FaultProxy : IAsyncDisposable
             {
                 case Fault.ServerError:
                     context.Response.StatusCode = 500;
+                    return;
+                case Fault.Unavailable:
+                    context.Response.StatusCode = 503;
                     return;
                 case Fault.TooManyRequests:
                     context.Response.StatusCode = 429;

@@ -4,25 +4,10 @@ namespace XRay.Sdk.Tests.Http;
 
 /// <summary>
 /// Real faults between the SDK and the gateway, through <see cref="FaultProxy"/>: refused connections,
-/// 500s, 429s with Retry-After, hanging requests, a tracer that dies with a spool, a full disk.
+/// 500s, 503s, 429s with Retry-After, hanging requests, a tracer that dies with a spool, a full disk.
 /// </summary>
-public sealed class FaultTests : IAsyncLifetime
+public sealed class FaultTests : GatewayBehindProxy
 {
-    private FakeGateway _gateway = null!;
-    private FaultProxy _proxy = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _gateway = await FakeGateway.StartAsync();
-        _proxy = await FaultProxy.StartAsync(_gateway.BaseAddress);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _proxy.DisposeAsync();
-        await _gateway.DisposeAsync();
-    }
-
     private static List<Guid> Record(XRayTracer tracer, int traces = 3, int steps = 10)
     {
         var blobs = new List<Guid>();
@@ -43,8 +28,8 @@ public sealed class FaultTests : IAsyncLifetime
 
     private void AssertNothingLost(XRayTracer tracer, IEnumerable<Guid> blobs, int expectedEvents)
     {
-        Assert.Equal(expectedEvents, _gateway.Events.Count);
-        Assert.All(blobs, id => Assert.True(_gateway.Blobs.ContainsKey(id.ToString()), $"blob {id} missing"));
+        Assert.Equal(expectedEvents, Gateway.Events.Count);
+        Assert.All(blobs, id => Assert.True(Gateway.Blobs.ContainsKey(id.ToString()), $"blob {id} missing"));
         Assert.Equal(0, tracer.Stats.EventsDropped);
         Assert.Equal(0, tracer.Stats.BlobsDropped);
     }
@@ -52,13 +37,13 @@ public sealed class FaultTests : IAsyncLifetime
     [Fact]
     public async Task Gateway_down_for_a_while_then_back_loses_nothing()
     {
-        await _proxy.RefuseAsync();
-        await using var tracer = new XRayTracer(TestTracers.Options(_proxy.BaseAddress));
+        await Proxy.RefuseAsync();
+        await using var tracer = new XRayTracer(TestTracers.Options(Proxy.BaseAddress));
         var blobs = Record(tracer);
 
         await Wait.UntilAsync(() => tracer.Stats.Retries >= 3, "retries against a gateway that refuses connections");
         Assert.Equal(0, tracer.Stats.EventsSent);
-        await _proxy.ListenAsync();
+        await Proxy.ListenAsync();
 
         Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
         AssertNothingLost(tracer, blobs, 3 * 12);
@@ -66,20 +51,21 @@ public sealed class FaultTests : IAsyncLifetime
 
     [Theory]
     [InlineData(Fault.ServerError)]
+    [InlineData(Fault.Unavailable)]
     [InlineData(Fault.TooManyRequests)]
     [InlineData(Fault.Hang)]
     public async Task Transient_faults_are_retried_with_backoff_and_lose_nothing(Fault fault)
     {
-        var options = TestTracers.Options(_proxy.BaseAddress);
+        var options = TestTracers.Options(Proxy.BaseAddress);
         options.RequestTimeout = TimeSpan.FromMilliseconds(500); // so a hang times out quickly
-        _proxy.RetryAfterSeconds = 1;
-        _proxy.Inject(fault, count: 4);
+        Proxy.RetryAfterSeconds = 1;
+        Proxy.Inject(fault, count: 4);
         await using var tracer = new XRayTracer(options);
         var blobs = Record(tracer);
 
         Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
 
-        Assert.Equal(4, _proxy.FaultedRequests);
+        Assert.Equal(4, Proxy.FaultedRequests);
         Assert.True(tracer.Stats.Retries >= 4, $"{tracer.Stats.Retries} retries");
         AssertNothingLost(tracer, blobs, 3 * 12);
     }
@@ -88,8 +74,8 @@ public sealed class FaultTests : IAsyncLifetime
     public async Task A_tracer_that_dies_with_a_spool_is_sent_by_the_next_one_on_the_same_temp_dir()
     {
         var tempDir = TestTracers.NewTempDir();
-        await _proxy.RefuseAsync();
-        var dying = TestTracers.Options(_proxy.BaseAddress, tempDir);
+        await Proxy.RefuseAsync();
+        var dying = TestTracers.Options(Proxy.BaseAddress, tempDir);
         dying.ShutdownTimeout = TimeSpan.FromMilliseconds(100);
         var first = new XRayTracer(dying);
         var blobs = Record(first);
@@ -98,7 +84,7 @@ public sealed class FaultTests : IAsyncLifetime
 
         // The first tracer never gets through (its gateway stays down): as far as the data is concerned it died.
         // A second one on the same directory, with a working gateway, finds the spool at start-up and sends it.
-        await using (var second = new XRayTracer(TestTracers.Options(_gateway.BaseAddress, tempDir)))
+        await using (var second = new XRayTracer(TestTracers.Options(Gateway.BaseAddress, tempDir)))
         {
             Assert.True(await second.FlushAsync(TimeSpan.FromSeconds(30)));
             Assert.Equal(36, second.Stats.EventsSent);
@@ -106,16 +92,16 @@ public sealed class FaultTests : IAsyncLifetime
         }
 
         await first.DisposeAsync();
-        Assert.Equal(36, _gateway.Events.Count);
-        Assert.All(blobs, id => Assert.True(_gateway.Blobs.ContainsKey(id.ToString())));
+        Assert.Equal(36, Gateway.Events.Count);
+        Assert.All(blobs, id => Assert.True(Gateway.Blobs.ContainsKey(id.ToString())));
         Assert.Empty(Directory.GetFiles(tempDir, "*.xr"));
     }
 
     [Fact]
     public async Task At_the_disk_limit_the_oldest_batches_are_dropped_first_and_counted()
     {
-        await _proxy.RefuseAsync();
-        var options = TestTracers.Options(_proxy.BaseAddress);
+        await Proxy.RefuseAsync();
+        var options = TestTracers.Options(Proxy.BaseAddress);
         options.MaxBatchSize = 1;
         options.MaxDiskSize = 4_000;
         await using var tracer = new XRayTracer(options);
@@ -130,12 +116,12 @@ public sealed class FaultTests : IAsyncLifetime
         Assert.True(dropped > 0, "4 KB cannot hold 61 batches");
         Assert.True(tracer.Stats.SpoolBytes <= 4_000);
 
-        await _proxy.ListenAsync();
+        await Proxy.ListenAsync();
         Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
 
         // What arrived is what was newest: every lost step is older than every step that arrived,
         // except the one batch that was being sent when the disk filled (it is never evicted).
-        var arrived = _gateway.StepsOf(trace.TraceId).Select(s => s.GetProperty("stepNumber").GetInt32()).ToList();
+        var arrived = Gateway.StepsOf(trace.TraceId).Select(s => s.GetProperty("stepNumber").GetInt32()).ToList();
         var lost = Enumerable.Range(1, 60).Except(arrived).ToList();
         Assert.Equal(61, tracer.Stats.EventsSent + tracer.Stats.EventsDropped);
         Assert.NotEmpty(lost);
@@ -146,10 +132,10 @@ public sealed class FaultTests : IAsyncLifetime
     [Fact]
     public async Task Flush_and_dispose_return_within_their_budget_while_the_gateway_hangs()
     {
-        var options = TestTracers.Options(_proxy.BaseAddress);
+        var options = TestTracers.Options(Proxy.BaseAddress);
         options.RequestTimeout = TimeSpan.FromMinutes(5); // an attempt would outlive the budget
         options.ShutdownTimeout = TimeSpan.FromMilliseconds(300);
-        _proxy.Inject(Fault.Hang);
+        Proxy.Inject(Fault.Hang);
         var tracer = new XRayTracer(options);
         Record(tracer, traces: 1, steps: 3);
 

@@ -8,31 +8,16 @@ namespace XRay.Sdk.Tests.Http;
 /// and what a stuck worker finishes after the tracer stopped is still accounted for: spooled for the next process
 /// when the spool is on disk, counted as dropped when it is in memory.
 /// </summary>
-public sealed class ShutdownTests : IAsyncLifetime
+public sealed class ShutdownTests : GatewayBehindProxy
 {
     /// <summary>Far longer than any budget here: only the test's own release (or its end) unblocks a worker sooner.</summary>
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(15);
-
-    private FakeGateway _gateway = null!;
-    private FaultProxy _proxy = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _gateway = await FakeGateway.StartAsync();
-        _proxy = await FaultProxy.StartAsync(_gateway.BaseAddress);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _proxy.DisposeAsync();
-        await _gateway.DisposeAsync();
-    }
 
     [Fact]
     public async Task Dispose_returns_within_its_budget_while_a_worker_is_stuck_and_the_late_event_is_spooled_for_the_next_tracer()
     {
         var tempDir = TestTracers.NewTempDir();
-        var options = TestTracers.Options(_gateway.BaseAddress, tempDir);
+        var options = TestTracers.Options(Gateway.BaseAddress, tempDir);
         options.ShutdownTimeout = TimeSpan.FromSeconds(1);
         var logs = new LogRecorder();
         var blocker = new Blocker();
@@ -61,18 +46,18 @@ public sealed class ShutdownTests : IAsyncLifetime
         await Wait.UntilAsync(() => tracer.Stats.EventsSpooled == 4, "the late event spooled");
         Assert.Equal(4, tracer.Stats.EventsRecorded);
         Assert.Equal(0, tracer.Stats.EventsDropped);
-        Assert.DoesNotContain(_gateway.Events.Values, e => e.TryGetProperty("name", out var n) && n.GetString() == "stuck");
+        Assert.DoesNotContain(Gateway.Events.Values, e => e.TryGetProperty("name", out var n) && n.GetString() == "stuck");
 
         // the first tracer stopped before the late event was spooled, so only the next one can send it
-        await using (var next = new XRayTracer(TestTracers.Options(_gateway.BaseAddress, tempDir)))
+        await using (var next = new XRayTracer(TestTracers.Options(Gateway.BaseAddress, tempDir)))
         {
             Assert.True(await next.FlushAsync(TimeSpan.FromSeconds(30)));
             Assert.True(next.Stats.EventsSent >= 1, $"{next.Stats.EventsSent} sent by the next tracer");
         }
 
-        var stuck = Assert.Single(_gateway.StepsOf(trace.TraceId), s => s.GetProperty("name").GetString() == "stuck");
+        var stuck = Assert.Single(Gateway.StepsOf(trace.TraceId), s => s.GetProperty("name").GetString() == "stuck");
         Assert.Equal("late", stuck.GetProperty("input").GetProperty("value").GetString());
-        Assert.Equal(4, _gateway.Events.Count); // every event arrived, once
+        Assert.Equal(4, Gateway.Events.Count); // every event arrived, once
         Assert.Equal(0, tracer.Stats.EventsDropped);
         Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Error);
     }
@@ -82,7 +67,7 @@ public sealed class ShutdownTests : IAsyncLifetime
     {
         var file = Path.Combine(TestTracers.NewTempDir(), "file");
         await File.WriteAllTextAsync(file, "x", TestContext.Current.CancellationToken);
-        var options = TestTracers.Options(_gateway.BaseAddress, tempDir: Path.Combine(file, "spool")); // unwritable: memory spool
+        var options = TestTracers.Options(Gateway.BaseAddress, tempDir: Path.Combine(file, "spool")); // unwritable: memory spool
         options.ShutdownTimeout = TimeSpan.FromSeconds(1);
         var logs = new LogRecorder();
         var blocker = new Blocker();
@@ -110,7 +95,7 @@ public sealed class ShutdownTests : IAsyncLifetime
         Assert.Equal(3, stats.EventsRecorded);
         Assert.True(stats.EventsDropped >= 1, $"{stats.EventsDropped} dropped");
         Assert.Equal(0, stats.SpoolBytes);
-        Assert.DoesNotContain(_gateway.Events.Values, e => e.TryGetProperty("name", out var n) && n.GetString() == "stuck");
+        Assert.DoesNotContain(Gateway.Events.Values, e => e.TryGetProperty("name", out var n) && n.GetString() == "stuck");
         Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Error);
     }
 
@@ -118,7 +103,7 @@ public sealed class ShutdownTests : IAsyncLifetime
     public async Task Flush_returns_false_within_its_timeout_while_a_worker_is_stuck()
     {
         var blocker = new Blocker();
-        var tracer = new XRayTracer(TestTracers.Options(_gateway.BaseAddress));
+        var tracer = new XRayTracer(TestTracers.Options(Gateway.BaseAddress));
         try
         {
             var trace = tracer.CreateTrace("run");
@@ -144,10 +129,10 @@ public sealed class ShutdownTests : IAsyncLifetime
     public async Task Dispose_returns_within_its_budget_while_the_gateway_hangs_and_the_attempt_ignores_cancellation()
     {
         var tempDir = TestTracers.NewTempDir();
-        var options = TestTracers.Options(_proxy.BaseAddress, tempDir);
+        var options = TestTracers.Options(Proxy.BaseAddress, tempDir);
         options.RequestTimeout = TimeSpan.FromMinutes(5); // an attempt would outlive the budget
         options.ShutdownTimeout = TimeSpan.FromSeconds(1);
-        _proxy.Inject(Fault.Hang);
+        Proxy.Inject(Fault.Hang);
         using var hang = new CancellationTokenSource();
         var handler = new IgnoresCancellation(hang.Token) { InnerHandler = new SocketsHttpHandler() };
         var logs = new LogRecorder();
@@ -156,7 +141,7 @@ public sealed class ShutdownTests : IAsyncLifetime
         {
             var trace = tracer.CreateTrace("run");
             trace.Step("a");
-            await Wait.UntilAsync(() => _proxy.FaultedRequests > 0, "an ingest attempt hanging at the gateway");
+            await Wait.UntilAsync(() => Proxy.FaultedRequests > 0, "an ingest attempt hanging at the gateway");
 
             await tracer.DisposeAsync().AsTask().WaitAsync(Generous, TestContext.Current.CancellationToken);
 

@@ -1,7 +1,8 @@
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using XRay.Sdk.Diagnostics;
 using XRay.Sdk.Http;
+using XRay.Sdk.Tests.Fakes;
 using XRay.Sdk.Uploading;
 
 namespace XRay.Sdk.Tests.Unit;
@@ -13,12 +14,16 @@ public sealed class DeliveryPolicyTests
     private readonly Counters _counters = new();
     private int _attempts;
 
-    private DeliveryPolicy Policy() => new(
-        new XRayOptions { RetryBaseDelay = TimeSpan.FromSeconds(1), RetryMaxDelay = TimeSpan.FromSeconds(30), RequestTimeout = TimeSpan.FromSeconds(10) },
-        _time, _counters, NullLogger.Instance);
+    private static readonly Delivery ServerError = new(DeliveryOutcome.ServerError, 500, Detail: "a bug");
+    private static readonly Delivery Unavailable = new(DeliveryOutcome.Transient, 503);
+    private readonly LogRecorder _logs = new();
 
-    private Task<Delivery> Run(Func<int, Task<Delivery>> attempt, CancellationToken cancellationToken = default) =>
-        Policy().ExecuteAsync("e_test", _ => attempt(Interlocked.Increment(ref _attempts)), cancellationToken);
+    private DeliveryPolicy Policy(int maxServerErrorAttempts = 8) => new(
+        new XRayOptions { RetryBaseDelay = TimeSpan.FromSeconds(1), RetryMaxDelay = TimeSpan.FromSeconds(30), RequestTimeout = TimeSpan.FromSeconds(10), MaxServerErrorAttempts = maxServerErrorAttempts },
+        _time, _counters, _logs.CreateLogger("test"));
+
+    private Task<Delivery> Run(Func<int, Task<Delivery>> attempt, int maxServerErrorAttempts = 8, CancellationToken cancellationToken = default) =>
+        Policy(maxServerErrorAttempts).ExecuteAsync("e_test", _ => attempt(Interlocked.Increment(ref _attempts)), cancellationToken);
 
     private async Task AdvanceUntilAsync(Task task, TimeSpan step)
     {
@@ -44,9 +49,9 @@ public sealed class DeliveryPolicyTests
     {
         var task = Run(n => n switch
         {
-            1 => Task.FromResult(new Delivery(DeliveryOutcome.Transient, 500)),
+            1 => Task.FromResult(ServerError),
             2 => throw new HttpRequestException("connection refused"),
-            3 => Task.FromResult(new Delivery(DeliveryOutcome.Transient, 503)),
+            3 => Task.FromResult(Unavailable),
             _ => Task.FromResult(Ok),
         });
 
@@ -57,6 +62,55 @@ public sealed class DeliveryPolicyTests
         Assert.Equal(DeliveryOutcome.Delivered, (await task).Outcome);
         Assert.Equal(4, _attempts);
         Assert.Equal(3, _counters.Snapshot(0, true).Retries);
+    }
+
+    [Fact]
+    public async Task A_server_error_is_retried_until_MaxServerErrorAttempts_then_given_up_with_a_warning()
+    {
+        var task = Run(_ => Task.FromResult(ServerError), maxServerErrorAttempts: 3);
+        await AdvanceUntilAsync(task, TimeSpan.FromSeconds(1));
+
+        var result = await task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(DeliveryOutcome.ServerError, result.Outcome);
+        Assert.Equal(3, _attempts);
+        Assert.Equal(2, _counters.Snapshot(0, true).Retries);
+        var warning = Assert.Single(_logs.Entries, e => e.EventName == "GaveUp");
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("e_test", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("3 times, last with 500", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("a bug", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unavailability_between_server_errors_neither_counts_nor_resets_the_count()
+    {
+        // 500, 503, 503, 500, a network error, 503, 500: the third server error ends it, seven attempts in
+        var task = Run(n => n switch
+        {
+            1 or 4 or 7 => Task.FromResult(ServerError),
+            5 => throw new HttpRequestException("connection reset"),
+            _ => Task.FromResult(Unavailable),
+        }, maxServerErrorAttempts: 3);
+        await AdvanceUntilAsync(task, TimeSpan.FromSeconds(1));
+
+        Assert.Equal(DeliveryOutcome.ServerError, (await task.WaitAsync(TimeSpan.FromSeconds(10))).Outcome);
+        Assert.Equal(7, _attempts);
+    }
+
+    [Fact]
+    public async Task Unavailability_is_retried_far_past_MaxServerErrorAttempts()
+    {
+        var task = Run(n => Task.FromResult(n switch
+        {
+            <= 20 => Unavailable,
+            21 => new Delivery(DeliveryOutcome.Transient, 429, TimeSpan.FromSeconds(2)),
+            _ => Ok,
+        }), maxServerErrorAttempts: 1);
+        await AdvanceUntilAsync(task, TimeSpan.FromSeconds(5));
+
+        Assert.Equal(DeliveryOutcome.Delivered, (await task).Outcome);
+        Assert.Equal(22, _attempts);
+        Assert.DoesNotContain(_logs.Entries, e => e.EventName == "GaveUp");
     }
 
     [Fact]
@@ -96,7 +150,7 @@ public sealed class DeliveryPolicyTests
     public async Task Stopping_ends_the_retries()
     {
         using var stop = new CancellationTokenSource();
-        var task = Run(_ => Task.FromResult(new Delivery(DeliveryOutcome.Transient, 503)), stop.Token);
+        var task = Run(_ => Task.FromResult(Unavailable), cancellationToken: stop.Token);
         await AdvanceUntilAsync(Task.Delay(50), TimeSpan.FromSeconds(5));
 
         await stop.CancelAsync();

@@ -19,6 +19,7 @@ public sealed class OptionsTests
         Assert.Equal(TimeSpan.FromMilliseconds(1000), o.BatchInterval);
         Assert.Equal(50, o.MaxBatchSize);
         Assert.Equal(2, o.WorkerPoolSize);
+        Assert.Equal(8, o.MaxServerErrorAttempts);
     }
 
     [Fact]
@@ -46,13 +47,14 @@ public sealed class OptionsTests
     [Fact]
     public void Every_invalid_setting_is_named()
     {
-        var o = new XRayOptions { ApiKey = "k", ProjectId = "p", BaseUrl = "localhost:3000", MaxBatchSize = 0, WorkerPoolSize = -1, BatchInterval = TimeSpan.Zero };
+        var o = new XRayOptions { ApiKey = "k", ProjectId = "p", BaseUrl = "localhost:3000", MaxBatchSize = 0, WorkerPoolSize = -1, BatchInterval = TimeSpan.Zero, MaxServerErrorAttempts = 0 };
         var result = new XRayOptionsValidator().Validate(null, o);
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, f => f.Contains("BaseUrl", StringComparison.Ordinal) && f.Contains("absolute http", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("MaxBatchSize", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("WorkerPoolSize", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("BatchInterval", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("MaxServerErrorAttempts must be greater than zero", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -78,6 +80,7 @@ public sealed class OptionsTests
             ["XRay:BatchInterval"] = "250",
             ["XRay:RequestTimeout"] = "00:00:03",
             ["XRay:MaxBatchSize"] = "10",
+            ["XRay:MaxServerErrorAttempts"] = "3",
             ["XRay:Debug"] = "true",
         }).Build();
 
@@ -87,6 +90,7 @@ public sealed class OptionsTests
         Assert.Equal(TimeSpan.FromMilliseconds(250), o.BatchInterval);
         Assert.Equal(TimeSpan.FromSeconds(3), o.RequestTimeout);
         Assert.Equal(10, o.MaxBatchSize);
+        Assert.Equal(3, o.MaxServerErrorAttempts);
         Assert.True(o.Debug);
     }
 

@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using XRay.Sdk.Diagnostics;
+using XRay.Sdk.Tests.Fakes;
+
+namespace XRay.Sdk.Tests.Http;
+
+/// <summary>
+/// The tracer's counters as .NET metrics on the <see cref="XRayTracer.MeterName"/> meter: what a listener collects is
+/// what <see cref="XRayTracer.Stats"/> says, per tracer.
+/// </summary>
+public sealed class MetricsTests : IAsyncLifetime
+{
+    private static readonly string[] Instruments =
+    [
+        "xray.sdk.events.recorded", "xray.sdk.events.spooled", "xray.sdk.events.sent", "xray.sdk.events.dropped",
+        "xray.sdk.blobs.sent", "xray.sdk.blobs.dropped", "xray.sdk.retries",
+        "xray.sdk.queue.size", "xray.sdk.spool.entries", "xray.sdk.spool.size",
+    ];
+
+    private FakeGateway _gateway = null!;
+
+    public async ValueTask InitializeAsync() => _gateway = await FakeGateway.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _gateway.DisposeAsync();
+
+    private static void Record(XRayTracer tracer, int steps)
+    {
+        var trace = tracer.CreateTrace("run");
+        for (var s = 1; s <= steps; s++)
+        {
+            trace.Step(s == 2 ? "reject-me" : $"step-{s}"); // one rejected by the gateway: a drop
+        }
+
+        trace.DataId(new { candidates = new[] { 1, 2, 3 } });
+        trace.Success();
+    }
+
+    [Fact]
+    public async Task What_a_listener_collects_is_the_tracer_s_own_stats()
+    {
+        await using var tracer = new XRayTracer(TestTracers.Options(_gateway.BaseAddress));
+        Record(tracer, steps: 5);
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
+
+        using var listener = new TracerListener(tracer);
+        listener.Collect();
+
+        var stats = tracer.Stats;
+        Assert.Equal(7, stats.EventsRecorded);
+        Assert.Equal(1, stats.EventsDropped);
+        Assert.Equal(Instruments.Order(), listener.Values.Keys.Order());
+        Assert.Equal(stats.EventsRecorded, listener.Values["xray.sdk.events.recorded"]);
+        Assert.Equal(stats.EventsSpooled, listener.Values["xray.sdk.events.spooled"]);
+        Assert.Equal(stats.EventsSent, listener.Values["xray.sdk.events.sent"]);
+        Assert.Equal(stats.EventsDropped, listener.Values["xray.sdk.events.dropped"]);
+        Assert.Equal(stats.BlobsSent, listener.Values["xray.sdk.blobs.sent"]);
+        Assert.Equal(stats.BlobsDropped, listener.Values["xray.sdk.blobs.dropped"]);
+        Assert.Equal(stats.Retries, listener.Values["xray.sdk.retries"]);
+        Assert.Equal(stats.SpoolBytes, listener.Values["xray.sdk.spool.size"]);
+        Assert.Equal(0, listener.Values["xray.sdk.spool.entries"]);
+        Assert.Equal(0, listener.Values["xray.sdk.queue.size"]);
+        Assert.All(listener.Tags.Values, tags => Assert.Equal(FakeGateway.ProjectId, tags["xray.project.id"]));
+        Assert.Equal(XRayTracer.MeterName, tracer.Metrics!.Meter.Name);
+    }
+
+    [Fact]
+    public async Task Several_tracers_each_report_under_their_own_instance_and_a_disposed_one_stops()
+    {
+        var first = new XRayTracer(TestTracers.Options(_gateway.BaseAddress));
+        await using var second = new XRayTracer(TestTracers.Options(_gateway.BaseAddress));
+        Record(first, steps: 3);
+        Record(second, steps: 8);
+        Assert.True(await first.FlushAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(await second.FlushAsync(TimeSpan.FromSeconds(30)));
+
+        using var firstListener = new TracerListener(first);
+        using var secondListener = new TracerListener(second);
+        firstListener.Collect();
+        secondListener.Collect();
+
+        Assert.Equal(first.Stats.EventsSent, firstListener.Values["xray.sdk.events.sent"]);
+        Assert.Equal(second.Stats.EventsSent, secondListener.Values["xray.sdk.events.sent"]);
+        Assert.NotEqual(firstListener.Values["xray.sdk.events.sent"], secondListener.Values["xray.sdk.events.sent"]);
+        Assert.NotEqual(firstListener.Tags["xray.sdk.events.sent"]["xray.tracer.instance"], secondListener.Tags["xray.sdk.events.sent"]["xray.tracer.instance"]);
+
+        await first.DisposeAsync();
+
+        Assert.Equal(Instruments.Length, firstListener.Completed); // the meter went with the tracer
+        Assert.Equal(0, secondListener.Completed);
+    }
+
+    [Fact]
+    public void Instance_numbers_are_the_lowest_free_and_are_reused()
+    {
+        var numbers = new InstanceNumbers();
+        Assert.Equal([1, 2, 3], new[] { numbers.Acquire(), numbers.Acquire(), numbers.Acquire() });
+        numbers.Release(2);
+        numbers.Release(1);
+        Assert.Equal(1, numbers.Acquire());
+        Assert.Equal(2, numbers.Acquire());
+        Assert.Equal(4, numbers.Acquire());
+    }
+
+    [Fact]
+    public async Task A_disabled_tracer_publishes_no_meter()
+    {
+        await using var tracer = new XRayTracer(new XRayOptions { Enabled = false });
+        Assert.Null(tracer.Metrics);
+    }
+
+    /// <summary>Listens to one tracer's instruments (tests run side by side, each with tracers of its own).</summary>
+    private sealed class TracerListener : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private int _completed;
+
+        public TracerListener(XRayTracer tracer)
+        {
+            var meter = tracer.Metrics!.Meter;
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (ReferenceEquals(instrument.Meter, meter))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.MeasurementsCompleted = (_, _) => Interlocked.Increment(ref _completed);
+            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            {
+                Values[instrument.Name] = value;
+                Tags[instrument.Name] = tags.ToArray().ToDictionary(t => t.Key, t => t.Value);
+            });
+            _listener.Start();
+        }
+
+        public ConcurrentDictionary<string, long> Values { get; } = new();
+
+        public ConcurrentDictionary<string, Dictionary<string, object?>> Tags { get; } = new();
+
+        public int Completed => Volatile.Read(ref _completed);
+
+        public void Collect() => _listener.RecordObservableInstruments();
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
