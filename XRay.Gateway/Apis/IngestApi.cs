@@ -91,7 +91,7 @@ public static partial class IngestApi
         }
         catch (Exception ex) when (ex is JsonException or BadHttpRequestException)
         {
-            metrics.IngestRefused(); // malformed JSON or too large a body: BadRequestExceptionHandler answers it
+            metrics.IngestRefused(); // malformed JSON or too large a body: ProblemExceptionHandler answers it
             throw;
         }
 

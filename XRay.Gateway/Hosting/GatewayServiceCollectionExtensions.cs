@@ -22,7 +22,7 @@ public static class GatewayServiceCollectionExtensions
     {
         var services = builder.Services;
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Customize);
-        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddOpenApi();
         services.AddHealthChecks();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // so bad JSON reaches the problem writer with its reason

@@ -27,6 +27,9 @@ public sealed class SqliteDatabase : IDisposable
             Mode = SqliteOpenMode.ReadWriteCreate,
             Cache = SqliteCacheMode.Private,
             Pooling = true,
+            // A command on a locked database retries up to this long (Microsoft.Data.Sqlite's default is 30 s), each try
+            // waiting busy_timeout: so Storage:BusyTimeout bounds the whole wait, as it says.
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(value.BusyTimeout.TotalSeconds)),
         }.ToString();
         _dedicatedConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
         _busyTimeoutMs = (int)value.BusyTimeout.TotalMilliseconds;

@@ -1,14 +1,21 @@
 using System.Text.Json;
+using AmazonServiceException = Amazon.Runtime.AmazonServiceException;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Data.Sqlite;
+using MongoDB.Driver;
+using Orleans.Runtime;
 using XRay.Gateway.Auth;
 
 namespace XRay.Gateway.Problems;
 
 /// <summary>
 /// Turns request-shaped failures (malformed JSON, wrong types, oversize bodies, shed load) into
-/// problem documents that say what was wrong, instead of a bare status or a 500.
+/// problem documents that say what was wrong, instead of a bare status or a 500; and a dependency that is
+/// unavailable for a while (a SQLite file locked by another process or on a full disk, an unreachable MongoDB or
+/// S3, a silo that does not answer) into <c>503</c> with <c>Retry-After</c>, which clients retry (the SDK retries a
+/// 503 until it is delivered, but gives an entry up after a few 500s). The exception is still logged as an error.
 /// </summary>
-public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -19,6 +26,8 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
             BadHttpRequestException bad => (bad.StatusCode, null, null), // ProblemDefaults supplies the detail
             JsonException json => (400, "Malformed JSON", Describe(json)),
             TooBusyException busy => (429, "Too many requests", busy.Message),
+            _ when IsUnavailable(exception) => (503, "Service unavailable",
+                "A service the server depends on (its store, blob store or cluster) is unavailable for now; nothing was changed. Retry shortly."),
             _ => (0, null, null),
         };
         if (status == 0)
@@ -29,6 +38,10 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
         if (status == StatusCodes.Status429TooManyRequests)
         {
             httpContext.Response.Headers.RetryAfter = "1";
+        }
+        else if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "5";
         }
 
         httpContext.Response.StatusCode = status;
@@ -50,6 +63,38 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
         await TypedResults.Problem(problem.ProblemDetails).ExecuteAsync(httpContext).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> (or one it wraps) says a dependency is unavailable for now rather than that
+    /// the server has a bug: a retry later can succeed.
+    /// </summary>
+    private static bool IsUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case BadHttpRequestException:
+                    return false; // the request's own fault
+                case OperationCanceledException when e.InnerException is not TimeoutException:
+                    return false; // the client went away (an HTTP client's timeout wraps a TimeoutException: unavailable)
+                case SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked or SqliteIoError or SqliteFull or SqliteCantOpen }:
+                case MongoConnectionException or MongoExecutionTimeoutException or MongoNotPrimaryException:
+                case AmazonServiceException { StatusCode: >= System.Net.HttpStatusCode.InternalServerError }:
+                case SiloUnavailableException or OrleansMessageRejectionException:
+                case TimeoutException or HttpRequestException or IOException:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+    private const int SqliteIoError = 10;
+    private const int SqliteFull = 13;
+    private const int SqliteCantOpen = 14;
 
     private static string Describe(JsonException json) =>
         json.Path is { Length: > 0 } path
