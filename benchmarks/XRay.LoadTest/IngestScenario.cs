@@ -16,6 +16,7 @@ internal sealed record IngestResult(
     TimeSpan ToolCpu,
     long? GatewayDiskWrites,
     DiskProbeResult? Disk,
+    GatewayCounters? Counters,
     BaselineResult? Baseline)
 {
     public double AckedPerSecond => Tally.AckedInWindow / Options.Duration.TotalSeconds;
@@ -60,6 +61,7 @@ internal static class IngestScenario
         var gatewayCpu = CpuTime.OfProcess(target.ProcessId);
         var toolCpu = CpuTime.OfThisProcess();
         var diskWrites = DiskWrites.OfProcess(target.ProcessId);
+        var countersBefore = await GatewayCounters.ReadAsync(target.Http);
 
         using var stopSampling = new CancellationTokenSource();
         var samples = new List<(long Ticks, long Written, long Acked)>();
@@ -84,12 +86,13 @@ internal static class IngestScenario
         await stopSampling.CancelAsync();
         await sampling;
         await probe.DrainAsync();
+        var counters = countersBefore is null ? null : (await GatewayCounters.ReadAsync(target.Http))?.Since(countersBefore);
 
         // End to end: from the first send until the store holds every ACKed event.
         double? endToEnd = drain is null ? null : driver.Tally.AckedTotal / (Stopwatch.GetElapsedTime(start, loadEnd) + drain.Value).TotalSeconds;
         var maxLag = samples.Count == 0 ? 0 : samples.Max(s => s.Acked - s.Written);
         return new IngestResult(options, driver.Tally, probe.Latency, probe.TimedOut, WrittenRate(samples, windowStart, windowEnd),
-            endToEnd, drain, maxLag, gatewayCpu, toolCpu, diskWrites, disk?.Between(windowStart, windowEnd), null);
+            endToEnd, drain, maxLag, gatewayCpu, toolCpu, diskWrites, disk?.Between(windowStart, windowEnd), counters, null);
     }
 
     // Every 500 ms: events in the store vs. ACKed, for the written rate inside the window and the consumer's lag.

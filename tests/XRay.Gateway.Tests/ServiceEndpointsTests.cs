@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using XRay.Testing;
 
 namespace XRay.Gateway.Tests;
 

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text;
 
-namespace XRay.Gateway.Tests;
+namespace XRay.Testing;
 
 /// <summary>
 /// The samples of a Prometheus text exposition (<c>name{label="value",...} value</c> lines; comments skipped), parsed
-/// just enough for tests to read counters, gauges and histogram counts.
+/// just enough for tests and the load tool to read counters, gauges and histogram counts.
 /// </summary>
 public sealed class PrometheusText
 {
