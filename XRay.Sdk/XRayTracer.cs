@@ -88,8 +88,14 @@ public sealed class XRayTracer : IAsyncDisposable, IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0 && _pipeline is not null)
         {
-            await _pipeline.DisposeAsync(_options.ShutdownTimeout).ConfigureAwait(false);
-            _metrics?.Dispose(); // after the last flush, so a collection up to here sees what it sent
+            try
+            {
+                await _pipeline.DisposeAsync(_options.ShutdownTimeout).ConfigureAwait(false);
+            }
+            finally
+            {
+                _metrics?.Dispose(); // after the last flush, so a collection up to here sees what it sent
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using XRay.Grains.Hosting;
 using XRay.Grains.Ingest;
 
@@ -11,7 +12,15 @@ builder.UseOrleans(silo => silo.UseLocalhostClustering());
 // No HTTP here: metrics leave only over OTLP, and only when a collector is named (docs/metrics.md).
 if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
 {
-    builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+    var serviceNamed = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"])
+        || (builder.Configuration["OTEL_RESOURCE_ATTRIBUTES"]?.Contains("service.name=", StringComparison.Ordinal) ?? false);
+    builder.Services.AddOpenTelemetry().ConfigureResource(resource =>
+    {
+        if (!serviceNamed)
+        {
+            resource.AddService("xray-silo");
+        }
+    }).WithMetrics(metrics => metrics
         .AddMeter(ConsumerMetrics.MeterName, "Microsoft.Orleans").AddRuntimeInstrumentation().AddOtlpExporter());
 }
 

@@ -36,12 +36,14 @@ public static class MetricsExtensions
         // The standard OTLP variables (read as configuration): without a collector named, no exporter runs.
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
             || !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"]);
-        var serviceNamed = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"]);
+        var metricsEndpoint = builder.Configuration["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"];
+        var serviceNamed = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"])
+            || (builder.Configuration["OTEL_RESOURCE_ATTRIBUTES"]?.Contains("service.name=", StringComparison.Ordinal) ?? false);
         services.AddOpenTelemetry().ConfigureResource(resource =>
         {
             if (!serviceNamed)
             {
-                resource.AddService("xray-gateway"); // target_info and OTLP name the service; OTEL_SERVICE_NAME overrides
+                resource.AddService("xray-gateway"); // target_info and OTLP name the service; OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES override
             }
         }).WithMetrics(metrics =>
         {
@@ -51,7 +53,15 @@ public static class MetricsExtensions
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
             if (otlp)
             {
-                metrics.AddOtlpExporter();
+                // AddOtlpExporter reads OTEL_EXPORTER_OTLP_ENDPOINT but not the per-signal variable: that one is used as
+                // given (the specification's rule for signal endpoints), so a collector named only there is reached too.
+                metrics.AddOtlpExporter(o =>
+                {
+                    if (!string.IsNullOrWhiteSpace(metricsEndpoint))
+                    {
+                        o.Endpoint = new Uri(metricsEndpoint);
+                    }
+                });
             }
         });
         return builder;

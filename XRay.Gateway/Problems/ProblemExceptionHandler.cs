@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AmazonServiceException = Amazon.Runtime.AmazonServiceException;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Data.Sqlite;
 using MongoDB.Driver;
@@ -13,9 +14,10 @@ namespace XRay.Gateway.Problems;
 /// problem documents that say what was wrong, instead of a bare status or a 500; and a dependency that is
 /// unavailable for a while (a SQLite file locked by another process or on a full disk, an unreachable MongoDB or
 /// S3, a silo that does not answer) into <c>503</c> with <c>Retry-After</c>, which clients retry (the SDK retries a
-/// 503 until it is delivered, but gives an entry up after a few 500s). The exception is still logged as an error.
+/// 503 until it is delivered, but gives an entry up after a few 500s). A 503 is logged here as a warning with its
+/// exception: the framework logs nothing for an exception a handler took.
 /// </summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+public sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -26,8 +28,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
             BadHttpRequestException bad => (bad.StatusCode, null, null), // ProblemDefaults supplies the detail
             JsonException json => (400, "Malformed JSON", Describe(json)),
             TooBusyException busy => (429, "Too many requests", busy.Message),
-            _ when IsUnavailable(exception) => (503, "Service unavailable",
-                "A service the server depends on (its store, blob store or cluster) is unavailable for now; nothing was changed. Retry shortly."),
+            _ when !httpContext.RequestAborted.IsCancellationRequested && IsUnavailable(exception) => (503, "Service unavailable",
+                "A service the server depends on (its store, blob store or cluster) is unavailable for now; the request may not have taken effect. Retry shortly."),
             _ => (0, null, null),
         };
         if (status == 0)
@@ -41,6 +43,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
         }
         else if (status == StatusCodes.Status503ServiceUnavailable)
         {
+            LogUnavailable(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
             httpContext.Response.Headers.RetryAfter = "5";
         }
 
@@ -74,8 +77,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
         {
             switch (e)
             {
-                case BadHttpRequestException:
-                    return false; // the request's own fault
+                case BadHttpRequestException or ConnectionResetException:
+                    return false; // the request's own fault, or the client went away mid-request
+                case FileNotFoundException or DirectoryNotFoundException or PathTooLongException:
+                    return false; // a bug or a missing file, not a passing outage: a retry would fail the same way
                 case OperationCanceledException when e.InnerException is not TimeoutException:
                     return false; // the client went away (an HTTP client's timeout wraps a TimeoutException: unavailable)
                 case SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked or SqliteIoError or SqliteFull or SqliteCantOpen }:
@@ -89,6 +94,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
 
         return false;
     }
+
+    [LoggerMessage(1, LogLevel.Warning, "{Method} {Path} answered 503: a dependency is unavailable")]
+    private static partial void LogUnavailable(ILogger logger, Exception exception, string method, string path);
 
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;

@@ -30,7 +30,7 @@ public sealed class ConsumerMetrics
             "Records appended to the ingest log but not yet applied by this process's consumer.");
         _writeDuration = meter.CreateHistogram("xray.store.write.duration", "s",
             "Duration of one store write transaction (a group of trace grains' writes).", advice: SecondsBuckets);
-        _rowsInserted = meter.CreateCounter<long>("xray.store.rows", "{row}",
+        _rowsInserted = meter.CreateCounter<long>("xray.store.rows.inserted", "{row}",
             "Rows the store newly inserted (steps and data; existing ids ignored), by kind.");
     }
 

@@ -109,6 +109,7 @@ internal sealed class ApiClient(HttpClient http, string apiKey)
     {
         (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests => DeliveryOutcome.Transient,
         (int)HttpStatusCode.BadGateway or (int)HttpStatusCode.ServiceUnavailable or (int)HttpStatusCode.GatewayTimeout => DeliveryOutcome.Transient,
+        >= 520 and <= 527 or 530 or 598 or 599 => DeliveryOutcome.Transient, // a CDN or proxy that cannot reach the gateway (Cloudflare's 52x)
         >= 500 => DeliveryOutcome.ServerError,
         _ => DeliveryOutcome.Refused,
     };

@@ -62,9 +62,18 @@ internal sealed class DeliveryPolicy
                 attempt).ConfigureAwait(false);
             outcome.ThrowIfException();
             var delivery = outcome.Result!;
+            var serverErrors = context.Properties.GetValue(ServerErrorsKey, 0);
+            if (cancellationToken.IsCancellationRequested
+                && (delivery.Outcome == DeliveryOutcome.Transient || (delivery.Outcome == DeliveryOutcome.ServerError && serverErrors < _maxServerErrorAttempts)))
+            {
+                // Polly hands back the last answer when the stop comes between it and the retry: the entry was not given
+                // up, it stays spooled for the next process
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             if (delivery.Outcome == DeliveryOutcome.ServerError)
             {
-                Log.GaveUp(_logger, entry, context.Properties.GetValue(ServerErrorsKey, 0), delivery.Status, delivery.Detail);
+                Log.GaveUp(_logger, entry, serverErrors, delivery.Status, delivery.Detail);
             }
 
             return delivery;
@@ -99,8 +108,18 @@ internal sealed class DeliveryPolicy
             return null; // Polly's own exponential backoff with jitter
         }
 
-        // honour the server, but never retry sooner than our own first delay
-        return asked > options.RetryBaseDelay ? asked : options.RetryBaseDelay;
+        // Honour the server, but keep backing off as Polly would without it: a fixed Retry-After (the gateway's 5 s while
+        // a dependency is down) would otherwise keep every SDK retrying in step at that pace for as long as it lasts.
+        var own = Backoff(attempt, options);
+        return asked > own ? asked : own;
+    }
+
+    /// <summary>Exponential from <see cref="XRayOptions.RetryBaseDelay"/>, capped at <see cref="XRayOptions.RetryMaxDelay"/>, with ±20 % jitter.</summary>
+    private static TimeSpan Backoff(int attempt, XRayOptions options)
+    {
+        var exponential = options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 30));
+        var capped = Math.Min(exponential, options.RetryMaxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(Math.Max(options.RetryBaseDelay.TotalMilliseconds, capped * (0.8 + (0.4 * Random.Shared.NextDouble()))));
     }
 
     private ValueTask OnRetry(OnRetryArguments<Delivery> args)

@@ -25,7 +25,7 @@ internal sealed record GatewayCounters(double Accepted, double Rejected, double 
                 m.Value("xray_ingest_events_total", ("outcome", "rejected")),
                 m.Value("xray_ingest_requests_total", ("outcome", "throttled")),
                 m.Value("xray_ingest_consumer_events_total"),
-                m.Value("xray_store_rows_total", ("kind", "step")),
+                m.Value("xray_store_rows_inserted_total", ("kind", "step")),
                 m.Value("xray_ingest_consumer_lag"));
         }
         catch (HttpRequestException)

@@ -66,7 +66,7 @@ public sealed class MetricsTests
         // Applied in the background: the consumer's counters reach the events (and the blob's data event), and the lag drains.
         var applied = valid.Length + 1;
         var waited = Stopwatch.StartNew();
-        while (!(Moved("xray_ingest_consumer_events_total") >= applied && after.Value("xray_store_rows_total", ("kind", "data")) >= 1
+        while (!(Moved("xray_ingest_consumer_events_total") >= applied && after.Value("xray_store_rows_inserted_total", ("kind", "data")) >= 1
             && after.Has("xray_ingest_consumer_lag") && after.Value("xray_ingest_consumer_lag") == 0))
         {
             Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the consumer metrics did not catch up within 30 s");
@@ -75,8 +75,8 @@ public sealed class MetricsTests
         }
 
         Assert.Equal(applied, Moved("xray_ingest_consumer_events_total"));
-        Assert.Equal(3, Moved("xray_store_rows_total", ("kind", "step")));
-        Assert.Equal(1, Moved("xray_store_rows_total", ("kind", "data")));
+        Assert.Equal(3, Moved("xray_store_rows_inserted_total", ("kind", "step")));
+        Assert.Equal(1, Moved("xray_store_rows_inserted_total", ("kind", "data")));
         Assert.True(Moved("xray_store_write_duration_seconds_count") >= 1);
 
         // Built-in meters are exported beside ours, and no label carries a tenant's ids.

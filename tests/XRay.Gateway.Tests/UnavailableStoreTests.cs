@@ -43,6 +43,15 @@ public sealed class UnavailableStoreTests
             Assert.Equal(503, problem.GetProperty("status").GetInt32());
             Assert.Contains("unavailable", problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
             Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15), "the wait is bounded by Storage:BusyTimeout, not the driver's 30 s command timeout");
+            // the operator learns why: the framework logs nothing for an exception a handler took, so the handler does
+            var logged = DateTime.UtcNow.AddSeconds(10);
+            while (!gateway.Output.Contains("answered 503: a dependency is unavailable", StringComparison.Ordinal) && DateTime.UtcNow < logged)
+            {
+                await Task.Delay(50, ct);
+            }
+
+            Assert.Contains("answered 503: a dependency is unavailable", gateway.Output, StringComparison.Ordinal);
+            Assert.Contains("SqliteException", gateway.Output, StringComparison.Ordinal);
 
             await using var rollback = other.CreateCommand();
             rollback.CommandText = "ROLLBACK;";

@@ -27,9 +27,10 @@ public sealed class SqliteDatabase : IDisposable
             Mode = SqliteOpenMode.ReadWriteCreate,
             Cache = SqliteCacheMode.Private,
             Pooling = true,
-            // A command on a locked database retries up to this long (Microsoft.Data.Sqlite's default is 30 s), each try
-            // waiting busy_timeout: so Storage:BusyTimeout bounds the whole wait, as it says.
-            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(value.BusyTimeout.TotalSeconds)),
+            // A command on a locked database retries while less than this has passed (Microsoft.Data.Sqlite's default is
+            // 30 s), each try waiting busy_timeout: rounded down, the first busy try of at least a second ends the wait, so
+            // Storage:BusyTimeout bounds it (below a second the driver's floor of 1 s applies).
+            DefaultTimeout = Math.Max(1, (int)value.BusyTimeout.TotalSeconds),
         }.ToString();
         _dedicatedConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
         _busyTimeoutMs = (int)value.BusyTimeout.TotalMilliseconds;

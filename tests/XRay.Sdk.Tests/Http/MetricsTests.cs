@@ -61,7 +61,7 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Equal(0, listener.Values["xray.sdk.spool.entries"]);
         Assert.Equal(0, listener.Values["xray.sdk.queue.size"]);
         Assert.All(listener.Tags.Values, tags => Assert.Equal(FakeGateway.ProjectId, tags["xray.project.id"]));
-        Assert.Equal(XRayTracer.MeterName, tracer.Metrics!.Meter.Name);
+        Assert.Equal(XRayTracer.MeterName, TracerMetrics.Meter.Name);
     }
 
     [Fact]
@@ -85,9 +85,12 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.NotEqual(firstListener.Tags["xray.sdk.events.sent"]["xray.tracer.instance"], secondListener.Tags["xray.sdk.events.sent"]["xray.tracer.instance"]);
 
         await first.DisposeAsync();
+        firstListener.Collect();
+        secondListener.Collect();
 
-        Assert.Equal(Instruments.Length, firstListener.Completed); // the meter went with the tracer
-        Assert.Equal(0, secondListener.Completed);
+        Assert.Empty(firstListener.Values); // the disposed tracer's series end ...
+        Assert.Equal(second.Stats.EventsSent, secondListener.Values["xray.sdk.events.sent"]); // ... the others' go on
+        Assert.Equal(Instruments.Order(), secondListener.Values.Keys.Order());
     }
 
     [Fact]
@@ -109,27 +112,32 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Null(tracer.Metrics);
     }
 
-    /// <summary>Listens to one tracer's instruments (tests run side by side, each with tracers of its own).</summary>
+    /// <summary>
+    /// Collects one tracer's series from the process-wide meter (tests run side by side, each with tracers of its own,
+    /// so it keeps only measurements tagged with this tracer's instance).
+    /// </summary>
     private sealed class TracerListener : IDisposable
     {
         private readonly MeterListener _listener = new();
-        private int _completed;
 
         public TracerListener(XRayTracer tracer)
         {
-            var meter = tracer.Metrics!.Meter;
+            var instance = tracer.Metrics!.Instance;
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (ReferenceEquals(instrument.Meter, meter))
+                if (ReferenceEquals(instrument.Meter, TracerMetrics.Meter))
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
             };
-            _listener.MeasurementsCompleted = (_, _) => Interlocked.Increment(ref _completed);
             _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
             {
-                Values[instrument.Name] = value;
-                Tags[instrument.Name] = tags.ToArray().ToDictionary(t => t.Key, t => t.Value);
+                var tagged = tags.ToArray().ToDictionary(t => t.Key, t => t.Value);
+                if (tagged.TryGetValue("xray.tracer.instance", out var number) && Equals(number, instance))
+                {
+                    Values[instrument.Name] = value;
+                    Tags[instrument.Name] = tagged;
+                }
             });
             _listener.Start();
         }
@@ -138,9 +146,13 @@ public sealed class MetricsTests : IAsyncLifetime
 
         public ConcurrentDictionary<string, Dictionary<string, object?>> Tags { get; } = new();
 
-        public int Completed => Volatile.Read(ref _completed);
-
-        public void Collect() => _listener.RecordObservableInstruments();
+        /// <summary>Reads every instrument now, forgetting what an earlier reading saw.</summary>
+        public void Collect()
+        {
+            Values.Clear();
+            Tags.Clear();
+            _listener.RecordObservableInstruments();
+        }
 
         public void Dispose() => _listener.Dispose();
     }

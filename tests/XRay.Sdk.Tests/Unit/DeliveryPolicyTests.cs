@@ -35,6 +35,28 @@ public sealed class DeliveryPolicyTests
     }
 
     [Fact]
+    public async Task A_steady_Retry_After_is_honoured_but_the_retries_still_back_off()
+    {
+        using var stop = new CancellationTokenSource();
+        var asksFiveSeconds = new Delivery(DeliveryOutcome.Transient, 503, RetryAfter: TimeSpan.FromSeconds(5));
+        var task = Run(_ => Task.FromResult(asksFiveSeconds), cancellationToken: stop.Token);
+
+        for (var i = 0; i < 49; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(1, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(1, _attempts); // never sooner than the server asked
+
+        await AdvanceUntilAsync(Task.Delay(Timeout.Infinite, TestContext.Current.CancellationToken), TimeSpan.FromSeconds(1)); // 1,000 s
+        // At the server's fixed 5 s that would be ~200 attempts; backing off to RetryMaxDelay (30 s) it is ~35.
+        Assert.InRange(_attempts, 20, 60);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+    }
+
+    [Fact]
     public async Task A_refusal_is_not_retried()
     {
         var result = await Run(_ => Task.FromResult(new Delivery(DeliveryOutcome.Refused, 400)));

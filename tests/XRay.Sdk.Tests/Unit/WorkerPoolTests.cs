@@ -46,11 +46,13 @@ public sealed class WorkerPoolTests
             var pool = Pool(capacity: 32);
             var next = 0;
             var refused = 0;
-            var stopped = 0;
+            var stopping = 0;
             var posters = Enumerable.Range(0, Posters).Select(_ => Task.Run(() =>
             {
-                // post until a while after the stop, so some posts race the last worker's exit and some come after it
-                for (var after = 0; after < 200; after += Volatile.Read(ref stopped))
+                // post until a while after the stop begins, so some posts race the last worker's exit and some come after
+                // it, yet stop posting on their own: posters that went on until the stop returned could keep the queue
+                // from ever being seen empty by the draining workers on a machine with more cores
+                for (var after = 0; after < 200; after += Volatile.Read(ref stopping))
                 {
                     if (!pool.TryPost(Interlocked.Increment(ref next)))
                     {
@@ -60,8 +62,8 @@ public sealed class WorkerPoolTests
             }, TestContext.Current.CancellationToken)).ToArray();
 
             await Task.Delay(round % 3, TestContext.Current.CancellationToken);
+            Volatile.Write(ref stopping, 1);
             Assert.True(await pool.StopAsync(Generous()));
-            Volatile.Write(ref stopped, 1);
             await Task.WhenAll(posters);
 
             var taken = _processed.Concat(_abandoned).ToList();
