@@ -13,7 +13,7 @@ internal enum DeliveryOutcome
     Refused,
 
     /// <summary>
-    /// The server or what stands before it is unavailable or overloaded (408, 429, 502, 503, 504; a timeout or a network
+    /// The server or what stands before it is unavailable or overloaded (408, 429, 502, 503, 504, a CDN's 520-527, 530, 598, 599; a timeout or a network
     /// error is an exception instead): retried until delivered, since it says nothing about the entry.
     /// </summary>
     Transient,

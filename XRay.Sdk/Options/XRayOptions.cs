@@ -65,7 +65,7 @@ public sealed class XRayOptions
     /// <summary>
     /// How many times an entry may be answered with a server error (500, 501, 505, ...) before it is given up: dropped
     /// and counted, so that a batch the server fails on every time does not hold back every entry behind it. Answers that
-    /// say the server is unavailable or overloaded (408, 429, 502, 503, 504, timeouts, network errors) do not count: they
+    /// say the server is unavailable or overloaded (408, 429, 502, 503, 504, a CDN's 52x, timeouts, network errors) do not count: they
     /// are retried until the entry is delivered or the tracer stops. Default 8: about two minutes with the default backoff.
     /// </summary>
     public int MaxServerErrorAttempts { get; set; } = 8;

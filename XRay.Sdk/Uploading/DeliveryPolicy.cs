@@ -10,7 +10,7 @@ namespace XRay.Sdk.Uploading;
 /// <summary>
 /// How an upload is retried: each attempt is cut off after <see cref="XRayOptions.RequestTimeout"/>; a failure a retry
 /// may fix is retried with exponential backoff and jitter, waiting at least what <c>Retry-After</c> asks; a refusal is
-/// final. When the server or its infrastructure is unavailable (connection refused, timeout, 408, 429, 502, 503, 504)
+/// final. When the server or its infrastructure is unavailable (connection refused, timeout, 408, 429, 502, 503, 504, a CDN's 520-527, 530, 598, 599)
 /// retries go on until the entry is delivered or the tracer stops: the entry stays spooled meanwhile, so nothing is
 /// lost. When the server fails on the entry itself (500, 501, ...) it is given up after
 /// <see cref="XRayOptions.MaxServerErrorAttempts"/> such answers, counted whether or not unavailability came between
