@@ -58,7 +58,10 @@ public sealed class ConsumerMetrics
         }
     }
 
-    /// <summary>The log's end offsets now; the embedded log answers at once, Kafka blocks the scrape for a metadata call.</summary>
+    /// <summary>
+    /// The log's end offsets now; the embedded log answers at once, Kafka from its cache or, when that is older than
+    /// <c>EndOffsetsRefresh</c> (likely between scrapes), after one query of the brokers.
+    /// </summary>
     private static IReadOnlyList<long> EndOffsets(IIngestLog log)
     {
         var ends = log.GetEndOffsetsAsync();

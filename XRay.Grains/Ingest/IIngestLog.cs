@@ -27,9 +27,11 @@ public interface IIngestLog
     IIngestConsumer Subscribe(string group);
 
     /// <summary>
-    /// Per partition, the offset the next appended record gets: every record below it is durable. Taken after an
-    /// append, it is a read-your-writes fence: once a group's committed offsets reach it, the group has consumed
-    /// that append. Against a group's committed offsets it gives the group's lag.
+    /// Per partition, an offset every record below which is durable: the offset the next appended record gets, as far
+    /// as this process knows. Taken after an append, it is a read-your-writes fence: it covers every append this
+    /// process saw complete before the call, so once a group's committed offsets reach it, the group has consumed
+    /// them. Appends of other processes may be missed for a bounded time (embedded: none, one process owns the log;
+    /// Kafka: <c>EndOffsetsRefresh</c>). Against a group's committed offsets it gives the group's lag.
     /// </summary>
     ValueTask<IReadOnlyList<long>> GetEndOffsetsAsync(CancellationToken cancellationToken = default);
 

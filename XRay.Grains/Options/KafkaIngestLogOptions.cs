@@ -31,6 +31,13 @@ public sealed class KafkaIngestLogOptions
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long the partitions' high watermarks read from the brokers serve the end-offset queries (admission control,
+    /// the read fence, the lag gauge) before the next call reads them again. This process's own appends are always
+    /// covered exactly; other processes' appends may be missed for this long. Zero queries the brokers on every call.
+    /// </summary>
+    public TimeSpan EndOffsetsRefresh { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
     /// Extra librdkafka producer properties (<c>message.timeout.ms</c>, <c>linger.ms</c>, security ...), applied
     /// before the settings the log insists on (<c>acks=all</c>, idempotence).
     /// </summary>
@@ -59,6 +66,9 @@ public sealed class KafkaIngestLogOptions
     /// <summary>Builds a consumer from its final configuration; null builds the standard Confluent client.</summary>
     public Func<ConsumerConfig, IConsumer<Ignore, byte[]>>? ConsumerFactory { get; set; }
 
-    /// <summary>Builds the admin client from its final configuration; null builds the standard Confluent client.</summary>
+    /// <summary>
+    /// Builds the admin client from its final configuration; null builds the standard Confluent client. End offsets need
+    /// a client built by <see cref="AdminClientBuilder"/>: Confluent.Kafka offers ListOffsets on its own client only.
+    /// </summary>
     public Func<AdminClientConfig, IAdminClient>? AdminClientFactory { get; set; }
 }

@@ -45,6 +45,11 @@ public sealed class KafkaIngestLogOptionsValidator : IValidateOptions<KafkaInges
             failures.Add($"{nameof(KafkaIngestLogOptions.OperationTimeout)} must be positive.");
         }
 
+        if (options.EndOffsetsRefresh < TimeSpan.Zero)
+        {
+            failures.Add($"{nameof(KafkaIngestLogOptions.EndOffsetsRefresh)} must not be negative (zero queries the brokers on every call).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

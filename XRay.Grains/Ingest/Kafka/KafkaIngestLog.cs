@@ -20,6 +20,7 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
     private readonly RenewableProducer _producer;
     private readonly IAdminClient _admin;
     private readonly Lazy<IConsumer<Ignore, byte[]>> _watermarkReader;
+    private readonly TopicEndOffsets _endOffsets;
     private Task? _topicReady;
     private int _partitionCount;
     private int _disposed;
@@ -29,13 +30,21 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
     /// backoff between failed producer rebuilds (the system clock when null).
     /// </summary>
     public KafkaIngestLog(IOptions<KafkaIngestLogOptions> options, ILogger<KafkaIngestLog> logger, TimeProvider? timeProvider = null)
+        : this(options, logger, timeProvider, queryEndOffsets: null)
+    {
+    }
+
+    /// <summary>Tests hand in <paramref name="queryEndOffsets"/>, the broker query behind <see cref="GetEndOffsetsAsync"/>.</summary>
+    internal KafkaIngestLog(IOptions<KafkaIngestLogOptions> options, ILogger<KafkaIngestLog> logger, TimeProvider? timeProvider, Func<Task<long[]>>? queryEndOffsets)
     {
         _options = options.Value;
+        timeProvider ??= TimeProvider.System;
         _logger = logger;
         _partitionCount = _options.Partitions;
         MaxRecordBytes = MessageMaxBytes(_options) - 1024;
         _admin = KafkaClients.CreateAdmin(_options, logger);
-        _producer = new RenewableProducer(_options, logger, timeProvider ?? TimeProvider.System);
+        _producer = new RenewableProducer(_options, logger, timeProvider);
+        _endOffsets = new TopicEndOffsets(queryEndOffsets ?? QueryEndOffsetsAsync, _options.EndOffsetsRefresh, _options.Partitions, timeProvider, logger);
 
         // Watermarks need a consumer handle; it never subscribes or commits, so its group is never created.
         _watermarkReader = new(() => KafkaClients.CreateConsumer(_options, $"{_options.Topic}-watermarks", logger));
@@ -93,6 +102,14 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
 
         // A replaced producer is closed after a bounded flush: reports it did not give by then never come.
         await Task.WhenAny(Task.WhenAll(deliveries), producer.Retired).ConfigureAwait(false);
+        foreach (var delivery in deliveries)
+        {
+            if (delivery.IsCompletedSuccessfully && delivery.Result.Status == PersistenceStatus.Persisted)
+            {
+                // Before this call returns, so end offsets read after it cover its records without asking the brokers.
+                _endOffsets.Acknowledged(delivery.Result.Partition.Value, delivery.Result.Offset.Value);
+            }
+        }
 
         var failed = deliveries.Count(d => !d.IsCompletedSuccessfully || d.Result.Status != PersistenceStatus.Persisted);
         if (failed > 0)
@@ -121,12 +138,19 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
     }
 
     /// <inheritdoc />
-    /// <remarks>The high watermark of each partition; with <c>acks=all</c> every record below it is replicated.</remarks>
-    public async ValueTask<IReadOnlyList<long>> GetEndOffsetsAsync(CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Per partition, the larger of the high watermark (with <c>acks=all</c> every record below it is replicated) and
+    /// the end of this process's own acknowledged appends. This process's appends are covered exactly, from their
+    /// delivery reports; the watermarks, which cover other processes' appends, are read from the brokers at most every
+    /// <see cref="KafkaIngestLogOptions.EndOffsetsRefresh"/>, one query at a time shared by all callers. An answer
+    /// therefore misses at most the records other processes had acknowledged within that interval before the call (or
+    /// since the start of a query still in flight that the call joined). When a refresh fails, callers get the last
+    /// answer that succeeded (the next call tries again); only a caller without one gets the failure.
+    /// </remarks>
+    public ValueTask<IReadOnlyList<long>> GetEndOffsetsAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        await EnsureTopicAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await RunBlocking(() => Array.ConvertAll(ReadPartitions(), p => QueryWatermarks(p).High.Value), cancellationToken).ConfigureAwait(false);
+        return _endOffsets.GetAsync(cancellationToken);
     }
 
     /// <inheritdoc />
@@ -248,6 +272,30 @@ public sealed partial class KafkaIngestLog : IIngestLog, IAsyncDisposable, IDisp
         var partitions = metadata.Partitions.Select(p => p.PartitionId).Order().ToArray();
         Volatile.Write(ref _partitionCount, partitions.Length);
         return partitions;
+    }
+
+    /// <summary>
+    /// The partitions from the topic's metadata, then the high watermark of all of them with one ListOffsets request per
+    /// partition leader (at <c>read_uncommitted</c>, ListOffsets' latest offset is the high watermark).
+    /// </summary>
+    private async Task<long[]> QueryEndOffsetsAsync()
+    {
+        await EnsureTopicAsync().ConfigureAwait(false);
+        var partitions = await RunBlocking(ReadPartitions, CancellationToken.None).ConfigureAwait(false);
+        var request = partitions.Select(p => new TopicPartitionOffsetSpec { TopicPartition = new TopicPartition(Topic, p), OffsetSpec = OffsetSpec.Latest() });
+        var result = await _admin.ListOffsetsAsync(request, new ListOffsetsOptions { RequestTimeout = OperationTimeout }).ConfigureAwait(false);
+        var ends = new long[partitions.Length];
+        foreach (var partition in result.ResultInfos.Select(r => r.TopicPartitionOffsetError))
+        {
+            if (partition.Error.IsError)
+            {
+                throw new KafkaException(partition.Error);
+            }
+
+            ends[partition.Partition.Value] = partition.Offset.Value;
+        }
+
+        return ends;
     }
 
     private WatermarkOffsets QueryWatermarks(int partition)

@@ -62,12 +62,13 @@ public sealed class KafkaIngestLogHostingTests
         var options = new KafkaIngestLogOptions
         {
             BootstrapServers = " ", Topic = "bad topic", Partitions = 0, ReplicationFactor = 0, OperationTimeout = TimeSpan.Zero,
+            EndOffsetsRefresh = TimeSpan.FromMilliseconds(-1),
         };
 
         var result = new KafkaIngestLogOptionsValidator().Validate(null, options);
 
         Assert.True(result.Failed);
-        foreach (var name in new[] { "BootstrapServers", "Topic", "Partitions", "ReplicationFactor", "OperationTimeout" })
+        foreach (var name in new[] { "BootstrapServers", "Topic", "Partitions", "ReplicationFactor", "OperationTimeout", "EndOffsetsRefresh" })
         {
             Assert.Contains(result.Failures!, f => f.StartsWith(name, StringComparison.Ordinal));
         }

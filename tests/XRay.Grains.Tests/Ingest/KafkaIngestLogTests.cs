@@ -31,6 +31,27 @@ public sealed class KafkaIngestLogTests : IngestLogContractTests
         return new GroupScopedLog(log, _run);
     }
 
+    [Fact]
+    public async Task Another_logs_appends_reach_the_end_offsets_once_the_refresh_interval_passed()
+    {
+        var reader = OpenLog();
+        var writer = OpenLog();
+        Assert.Equal(0, (await reader.GetEndOffsetsAsync(Ct)).Sum());
+
+        await writer.AppendAsync(Records(Enumerable.Range(0, 8)), Ct);
+        Assert.Equal(8, (await writer.GetEndOffsetsAsync(Ct)).Sum());
+
+        // The reader's watermarks serve EndOffsetsRefresh (100 ms); its next query (ListOffsets) sees the writer's records.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(Patience);
+        while ((await reader.GetEndOffsetsAsync(deadline.Token)).Sum() < 8)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
+        }
+
+        Assert.Equal(await writer.GetEndOffsetsAsync(Ct), await reader.GetEndOffsetsAsync(Ct));
+    }
+
     protected override async ValueTask DisposeStorageAsync()
     {
         if (!_opened)
