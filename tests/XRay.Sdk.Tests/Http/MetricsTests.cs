@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using OpenTelemetry.Metrics;
 using XRay.Sdk.Diagnostics;
 using XRay.Sdk.Tests.Fakes;
 
@@ -91,6 +92,56 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Empty(firstListener.Values); // the disposed tracer's series end ...
         Assert.Equal(second.Stats.EventsSent, secondListener.Values["xray.sdk.events.sent"]); // ... the others' go on
         Assert.Equal(Instruments.Order(), secondListener.Values.Keys.Order());
+    }
+
+    [Fact]
+    public async Task Under_OpenTelemetry_a_disposed_tracer_s_series_end_and_the_others_go_on()
+    {
+        // OpenTelemetry merges same-named instruments of same-named meters into one stream: a meter per tracer, disposed
+        // with it, ended every tracer's series. What an application's own meter provider exports is what counts.
+        var exported = new List<MetricSnapshot>();
+        using var provider = OpenTelemetry.Sdk.CreateMeterProviderBuilder().AddMeter(XRayTracer.MeterName).AddInMemoryExporter(exported).Build();
+        var first = new XRayTracer(TestTracers.Options(_gateway.BaseAddress));
+        await using var second = new XRayTracer(TestTracers.Options(_gateway.BaseAddress));
+        Record(first, steps: 3);
+        Record(second, steps: 8);
+        Assert.True(await first.FlushAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(await second.FlushAsync(TimeSpan.FromSeconds(30)));
+        var firstInstance = first.Metrics!.Instance;
+        var secondInstance = second.Metrics!.Instance;
+
+        var both = Collect(provider, exported);
+        Assert.Equal(first.Stats.EventsSent, both[firstInstance]);
+        Assert.Equal(second.Stats.EventsSent, both[secondInstance]);
+
+        await first.DisposeAsync();
+        Collect(provider, exported);
+        var after = Collect(provider, exported); // a second collection too: a finished stream is dropped at the one after
+        Assert.False(after.ContainsKey(firstInstance));
+        Assert.Equal(second.Stats.EventsSent, after[secondInstance]);
+    }
+
+    /// <summary>One collection: <c>xray.sdk.events.sent</c> by tracer instance.</summary>
+    private static Dictionary<int, long> Collect(MeterProvider provider, List<MetricSnapshot> exported)
+    {
+        exported.Clear();
+        Assert.True(provider.ForceFlush());
+        var sent = new Dictionary<int, long>();
+        foreach (var metric in exported.Where(m => m.Name == "xray.sdk.events.sent"))
+        {
+            foreach (var point in metric.MetricPoints)
+            {
+                foreach (var tag in point.Tags)
+                {
+                    if (tag is { Key: "xray.tracer.instance", Value: int instance })
+                    {
+                        sent[instance] = point.GetSumLong();
+                    }
+                }
+            }
+        }
+
+        return sent;
     }
 
     [Fact]
