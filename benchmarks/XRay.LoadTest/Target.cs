@@ -37,7 +37,9 @@ internal sealed class Target : IAsyncDisposable
             return await WithProjectAsync(new Target(null, options.Url, options.DatabasePath));
         }
 
-        var process = new GatewayProcess(dataDirectory, options.ServerSettings.ToDictionary(), serverGc: options.ServerGc);
+        var settings = options.ServerSettings.ToDictionary();
+        settings.TryAdd("Ingest:ReadFenceTimeout", "00:00:02"); // the shipped bound (GatewayProcess lengthens it for tests): time-to-queryable is read through it
+        var process = new GatewayProcess(dataDirectory, settings, serverGc: options.ServerGc);
         await process.StartAsync();
         // A --set Storage:DataDirectory moves the store (say, to /dev/shm for an experiment); count events where it is.
         var store = options.ServerSettings.GetValueOrDefault("Storage:DataDirectory") ?? process.DataDirectory;

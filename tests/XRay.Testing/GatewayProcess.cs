@@ -40,6 +40,10 @@ public sealed class GatewayProcess : IAsyncDisposable
             // Suites sign up hundreds of users from one address; RateLimitTests check the limits themselves.
             ["RateLimits:AuthBurst"] = "100000",
             ["RateLimits:SdkBurst"] = "100000",
+            // A read waits for the consumer to apply what was acknowledged before it, up to this long (2 s shipped). Many
+            // test gateways share two cores, and a consumer starved past 2 s made a read right after an ingest a 404:
+            // tests wait longer; the load tool puts the shipped bound back, since it measures through it.
+            ["Ingest:ReadFenceTimeout"] = "00:00:30",
         };
         ChooseSiloPorts();
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
