@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -466,9 +465,17 @@ public static class IngestEventParser
             return false;
         }
 
-        Span<byte> ascii = stackalloc byte[text.Length];
-        System.Text.Ascii.FromUtf16(text, ascii, out _);
-        if (!HasRfc3339Shape(ascii) || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
+        // As a JSON string token, read by the same System.Text.Json parse the events' times go through.
+        Span<byte> token = stackalloc byte[text.Length + 2];
+        token[0] = token[^1] = (byte)'"';
+        System.Text.Ascii.FromUtf16(text, token[1..^1], out _);
+        if (!HasRfc3339Shape(token[1..^1]))
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(token);
+        if (!reader.Read() || !reader.TryGetDateTimeOffset(out var value))
         {
             return false;
         }
