@@ -12,8 +12,7 @@ builder.UseOrleans(silo => silo.UseLocalhostClustering());
 // No HTTP here: metrics leave only over OTLP, and only when a collector is named (docs/metrics.md).
 if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
 {
-    var serviceNamed = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"])
-        || (builder.Configuration["OTEL_RESOURCE_ATTRIBUTES"]?.Contains("service.name=", StringComparison.Ordinal) ?? false);
+    var serviceNamed = OpenTelemetryEnvironment.NamesService(builder.Configuration);
     builder.Services.AddOpenTelemetry().ConfigureResource(resource =>
     {
         if (!serviceNamed)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using XRay.Gateway.Options;
+using XRay.Grains.Hosting;
 using XRay.Grains.Ingest;
 
 namespace XRay.Gateway.Hosting;
@@ -34,11 +35,9 @@ public static class MetricsExtensions
         }
 
         // The standard OTLP variables (read as configuration): without a collector named, no exporter runs.
-        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
-            || !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"]);
         var metricsEndpoint = builder.Configuration["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"];
-        var serviceNamed = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"])
-            || (builder.Configuration["OTEL_RESOURCE_ATTRIBUTES"]?.Contains("service.name=", StringComparison.Ordinal) ?? false);
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]) || !string.IsNullOrWhiteSpace(metricsEndpoint);
+        var serviceNamed = OpenTelemetryEnvironment.NamesService(builder.Configuration);
         services.AddOpenTelemetry().ConfigureResource(resource =>
         {
             if (!serviceNamed)
