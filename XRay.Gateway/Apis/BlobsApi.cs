@@ -80,6 +80,11 @@ public static partial class BlobsApi
 
         var now = time.GetUtcNow();
         var upload = await store.PresignUploadAsync(key, request.ContentType!, request.Size!.Value, now + limits.UrlLifetime, context.RequestAborted);
+        if (Absolute(context, upload.Url) is not { } url)
+        {
+            return NoUrlForHost(context); // before the log: a refused request records nothing
+        }
+
         try
         {
             // Answer only once the metadata is durable: a URL we hand out always has its data row coming.
@@ -94,7 +99,7 @@ public static partial class BlobsApi
         }
 
         metrics.Presigned();
-        return TypedResults.Ok(new PresignResponse(Absolute(context, upload.Url), upload.Method, upload.Headers, upload.ExpiresAt));
+        return TypedResults.Ok(new PresignResponse(url, upload.Method, upload.Headers, upload.ExpiresAt));
     }
 
     public static async Task<Results<Ok<DownloadResponse>, ValidationProblem, ProblemHttpResult>> GetDownloadAsync(
@@ -118,8 +123,13 @@ public static partial class BlobsApi
         }
 
         var download = await store.PresignDownloadAsync(key, data.ContentType, time.GetUtcNow() + options.Value.UrlLifetime, context.RequestAborted);
+        if (Absolute(context, download.Url) is not { } url)
+        {
+            return NoUrlForHost(context);
+        }
+
         var arrived = await store.GetSizeAsync(key, context.RequestAborted) is not null;
-        return TypedResults.Ok(new DownloadResponse(data.DataId, data.TraceId, Absolute(context, download.Url), download.Method, download.ExpiresAt, data.ContentType, data.Size, data.Sha256, arrived));
+        return TypedResults.Ok(new DownloadResponse(data.DataId, data.TraceId, url, download.Method, download.ExpiresAt, data.ContentType, data.Size, data.Sha256, arrived));
     }
 
     private static Validation CheckIds(Validation validation, string? traceId, string? dataId)
@@ -140,17 +150,28 @@ public static partial class BlobsApi
     private static void CheckContentType(Validation validation, string? contentType)
     {
         validation.Required("contentType", contentType, 200);
+        // Spaces around it are not part of a header's value: HTTP drops them, so the upload's Content-Type could never match the signed one.
         if (!string.IsNullOrWhiteSpace(contentType)
             && (!MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType.Value?.Contains('/', StringComparison.Ordinal) != true
-                || contentType.Any(c => c is < ' ' or > '~')))
+                || contentType.Any(c => c is < ' ' or > '~') || contentType[0] == ' ' || contentType[^1] == ' '))
         {
-            validation.Add("contentType", "'contentType' must be a media type such as 'application/json', in printable ASCII.");
+            validation.Add("contentType", "'contentType' must be a media type such as 'application/json', in printable ASCII, without spaces before or after it.");
         }
     }
 
-    /// <summary>The local store signs relative URLs; they point at the gateway the client reached.</summary>
-    private static Uri Absolute(HttpContext context, Uri url) =>
-        url.IsAbsoluteUri ? url : new Uri(new Uri($"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}/"), url);
+    /// <summary>
+    /// The local store signs relative URLs; they point at the gateway the client reached. <c>null</c> when the request's
+    /// <c>Host</c> forms no URL: Kestrel passes some that <see cref="Uri"/> refuses (a port above 65535, <c>a..b</c>, or none at all).
+    /// </summary>
+    private static Uri? Absolute(HttpContext context, Uri url) =>
+        url.IsAbsoluteUri ? url
+        : Uri.TryCreate($"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}/", UriKind.Absolute, out var origin) ? new Uri(origin, url)
+        : null;
+
+    private static ProblemHttpResult NoUrlForHost(HttpContext context) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No URL for this Host",
+            detail: $"The Host header '{context.Request.Host}' does not form a URL the blob could be reached at; send the gateway's address "
+                + "as Host (or set Blobs:Local:PublicBaseUrl on the server).");
 
     private static partial class Log
     {

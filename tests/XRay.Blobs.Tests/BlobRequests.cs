@@ -64,6 +64,37 @@ public static class BlobRequests
     public static Uri WithOtherObject(Uri url, BlobKey key) =>
         new(url.ToString().Replace(key.DataId, Guid.CreateVersion7().ToString(), StringComparison.Ordinal));
 
+    /// <summary>
+    /// One HTTP/1.1 request written by hand, for a <c>Host</c> header <see cref="HttpClient"/> refuses to send (it validates
+    /// the value); answers the status and the body.
+    /// </summary>
+    public static async Task<(HttpStatusCode Status, string Body)> SendRawAsync(
+        Uri gateway, string method, string path, string host, IReadOnlyDictionary<string, string> headers, string? jsonBody = null)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(gateway.Host, gateway.Port);
+        await using var stream = tcp.GetStream();
+        var body = System.Text.Encoding.UTF8.GetBytes(jsonBody ?? string.Empty);
+        var head = new System.Text.StringBuilder($"{method} /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+        foreach (var (name, value) in headers)
+        {
+            head.Append(System.Globalization.CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
+        }
+
+        if (jsonBody is not null)
+        {
+            head.Append(System.Globalization.CultureInfo.InvariantCulture, $"Content-Type: application/json\r\nContent-Length: {body.Length}\r\n");
+        }
+
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head.Append("\r\n").ToString()));
+        await stream.WriteAsync(body);
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        var response = await reader.ReadToEndAsync(); // the server closes the connection after its answer
+        var status = int.Parse(response.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
+        var separator = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        return ((HttpStatusCode)status, separator < 0 ? string.Empty : response[(separator + 4)..]);
+    }
+
     /// <summary>The metadata reaches the store through the ingest log, shortly after the presign answer.</summary>
     public static async Task<JsonElement> WaitForDataAsync(this HttpClient client, string token, string traceId, string dataId)
     {

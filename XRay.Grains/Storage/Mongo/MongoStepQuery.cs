@@ -57,13 +57,19 @@ internal static class MongoStepQuery
             StepFilterOp.Gte => Filter.Gte(field, value),
             StepFilterOp.Lt => Filter.Lt(field, value),
             StepFilterOp.Lte => Filter.Lte(field, value),
-            StepFilterOp.Contains => Filter.Regex(field, new BsonRegularExpression(Regex.Escape((string)filter.Value))),
+            StepFilterOp.Contains => Filter.Regex(field, new BsonRegularExpression(Literal((string)filter.Value))),
 
             // Absent optional fields are stored as null: { $ne: null } is "present", { $eq: null } is "absent".
             StepFilterOp.Exists => filter.Value is true ? Filter.Ne(field, BsonNull.Value) : Filter.Eq(field, BsonNull.Value),
             _ => throw new ArgumentOutOfRangeException(nameof(filter), filter.Op.ToString()),
         };
     }
+
+    /// <summary>
+    /// A pattern matching <paramref name="value"/> literally. BSON stores a pattern as a C string, so a NUL is written as the
+    /// escape <c>\x00</c> (which Regex.Escape leaves as it is): a raw one could not be sent at all.
+    /// </summary>
+    private static string Literal(string value) => Regex.Escape(value).Replace("\0", "\\x00", StringComparison.Ordinal);
 
     private static BsonValue ToBson(object value) => value switch
     {

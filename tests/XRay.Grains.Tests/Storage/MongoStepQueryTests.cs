@@ -1,3 +1,7 @@
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
+using MongoDB.Bson.Serialization.Serializers;
+using MongoDB.Driver;
 using XRay.Grains.Storage;
 using XRay.Grains.Storage.Mongo;
 
@@ -12,5 +16,16 @@ public sealed class MongoStepQueryTests
         Assert.Throws<NotSupportedException>(() => MongoStepQuery.Build("p", new StepQuery([new StepFilter(StepField.Path, StepFilterOp.Eq, 1L, ["output", "kept"])], 10, null)));
         Assert.Throws<NotSupportedException>(() => MongoStepQuery.Build("p", new StepQuery([new StepFilter(StepField.DurationMs, StepFilterOp.Gt, 1L)], 10, null)));
         Assert.NotNull(MongoStepQuery.Build("p", new StepQuery([new StepFilter(StepField.Name, StepFilterOp.Contains, "a.b")], 10, new StepCursor(1, "s"))));
+    }
+
+    [Fact]
+    public void A_contains_value_holding_a_nul_character_is_sent_as_valid_bson()
+    {
+        // A regex pattern is a C string in BSON: a raw NUL in it cannot be written, and the query would fail with a 500.
+        var filter = MongoStepQuery.Build("p", new StepQuery([new StepFilter(StepField.Name, StepFilterOp.Contains, "a\0b")], 10, null));
+        var rendered = filter.Render(new RenderArgs<BsonDocument>(BsonDocumentSerializer.Instance, BsonSerializer.SerializerRegistry));
+        var pattern = BsonSerializer.Deserialize<BsonDocument>(rendered.ToBson())["name"].AsBsonRegularExpression.Pattern;
+        Assert.Matches(new System.Text.RegularExpressions.Regex(pattern), "xa\0bx");
+        Assert.DoesNotMatch(new System.Text.RegularExpressions.Regex(pattern), "ab");
     }
 }
