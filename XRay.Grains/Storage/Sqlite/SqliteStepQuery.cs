@@ -53,6 +53,7 @@ internal static class SqliteStepQuery
         var value = $"$v{index}";
         string target;
         string guard;
+        string equal;
         if (filter.Field == StepField.Path)
         {
             var path = $"$p{index}";
@@ -61,11 +62,17 @@ internal static class SqliteStepQuery
 
             // A path's value may be any JSON type; comparing only like with like keeps SQLite's cross-type ordering
             // (any text sorts above any number) from matching, say, "abc" > 5.
-            guard = $"IFNULL(json_type(document, {path}), '') IN ({JsonTypes(filter.Value)})";
+            var types = JsonTypes(filter.Value);
+            guard = $"IFNULL(json_type(document, {path}), '') IN ({types})";
             if (filter.Op == StepFilterOp.Exists)
             {
                 return $"json_type(document, {path}) IS {(filter.Value is true ? "NOT NULL" : "NULL")}";
             }
+
+            // eq (and so ne) also matches an array with an equal element, like with like, one level deep (as MongoDB does).
+            // A value that is not an array never reaches the subquery: it costs one more json_type, and only when it differs.
+            equal = $"(({guard} AND {target} IS {value}) OR (json_type(document, {path}) IS 'array' AND EXISTS ("
+                + $"SELECT 1 FROM json_each(document, {path}) AS e WHERE e.type IN ({types}) AND e.value IS {value})))";
         }
         else
         {
@@ -75,14 +82,16 @@ internal static class SqliteStepQuery
             {
                 return $"{target} IS {(filter.Value is true ? "NOT NULL" : "NULL")}";
             }
+
+            equal = $"({guard} AND {target} IS {value})";
         }
 
         command.Parameters.AddWithValue(value, filter.Value is bool b ? (b ? 1L : 0L) : filter.Value);
         return filter.Op switch
         {
             // IS is null-safe, so eq is never NULL and ne (its negation) also matches steps without the field.
-            StepFilterOp.Eq => $"({guard} AND {target} IS {value})",
-            StepFilterOp.Ne => $"NOT ({guard} AND {target} IS {value})",
+            StepFilterOp.Eq => equal,
+            StepFilterOp.Ne => $"NOT {equal}",
             StepFilterOp.Gt => $"({guard} AND {target} > {value})",
             StepFilterOp.Gte => $"({guard} AND {target} >= {value})",
             StepFilterOp.Lt => $"({guard} AND {target} < {value})",

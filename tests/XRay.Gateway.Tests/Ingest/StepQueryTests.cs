@@ -43,6 +43,38 @@ public sealed class StepQueryTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Steps_are_found_by_one_of_their_data_ids_and_array_paths_by_an_element()
+    {
+        var project = await _client.CreateProjectWithKeyAsync(await _client.RegisterAndLoginAsync());
+        var trace = new TraceEvents(project.ProjectId) { Start = Start };
+        var (first, second, third) = (TraceEvents.NewId(), TraceEvents.NewId(), TraceEvents.NewId());
+        var steps = new[]
+        {
+            Step(trace, 1, "keywords", "llm", new { tags = new object[] { "x", 12 } }),
+            Step(trace, 2, "search", "search", new { tags = "x" }),
+            Step(trace, 3, "filter", "filter", new { tags = new object[] { new[] { "x" }, "12", true } }),
+            Step(trace, 4, "rank", "rank", new { tags = Array.Empty<object>() }),
+        };
+        steps[0]["dataIds"] = new[] { first, second };
+        steps[1]["dataIds"] = new[] { second };
+        steps[3]["dataIds"] = new[] { third };
+        await IngestAsync(project, [trace.TraceStart(), .. steps]);
+        var ids = steps.Select(s => (string)s["stepId"]).ToList();
+
+        Assert.Equal([ids[1], ids[0]], await StepIdsAsync(project, Filter("dataIds", "eq", second)));
+        Assert.Equal([ids[0]], await StepIdsAsync(project, Filter("dataIds", "eq", first)));
+        Assert.Equal([ids[3], ids[2]], await StepIdsAsync(project, Filter("dataIds", "ne", second))); // 3 has no dataIds
+        Assert.Empty(await StepIdsAsync(project, Filter("dataIds", "eq", TraceEvents.NewId())));
+
+        Assert.Equal([ids[1], ids[0]], await StepIdsAsync(project, Filter("output.tags", "eq", "x"))); // not 3's nested ["x"]
+        Assert.Equal([ids[0]], await StepIdsAsync(project, Filter("output.tags", "eq", 12.0)));
+        Assert.Equal([ids[2]], await StepIdsAsync(project, Filter("output.tags", "eq", "12")));
+        Assert.Equal([ids[2]], await StepIdsAsync(project, Filter("output.tags", "eq", true)));
+        Assert.Equal([ids[3], ids[2]], await StepIdsAsync(project, Filter("output.tags", "ne", "x")));
+        Assert.Empty(await StepIdsAsync(project, Filter("output.tags", "gt", 10))); // only eq and ne look into an array
+    }
+
+    [Fact]
     public async Task All_steps_are_paged_newest_first_with_the_cursor()
     {
         var (project, a, b) = await SeedAsync();

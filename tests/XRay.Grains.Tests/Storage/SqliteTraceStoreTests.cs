@@ -40,25 +40,94 @@ public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
             (await store.QueryStepsAsync(projectId, new StepQuery([filter], 10, null), TestContext.Current.CancellationToken)).Select(s => s.StepNumber);
     }
 
+    [Fact]
+    public async Task Path_eq_also_matches_an_array_holding_the_value_like_with_like_one_level_deep()
+    {
+        var store = CreateStore();
+        var projectId = NewObjectId();
+        var traceId = NewTraceId(projectId);
+        string[] outputs =
+        [
+            "{\"tags\":[\"x\",\"y\"]}", "{\"tags\":[12.0,3,1]}", "{\"tags\":[false,true]}", "{\"tags\":[[\"x\"],[12],[true]]}",
+            "{\"tags\":\"x\"}", "{\"tags\":12}", "{\"tags\":[\"12\",\"true\",{\"k\":\"x\"},null]}", "{\"tags\":{\"k\":\"x\"}}",
+            "{\"tags\":[]}", "{\"other\":1}",
+        ];
+        var steps = outputs.Select((output, i) => new StepRecord(
+            NewUuid(), traceId, i + 1, "rank", null, "ok", 1_000 + i, null, $"{{\"stepId\":\"x\",\"output\":{output}}}")).ToList();
+        await store.WriteAsync(new TraceWriteBatch([], steps, []), TestContext.Current.CancellationToken);
+
+        Assert.Equal([5, 1], await Numbers(StepFilterOp.Eq, "x")); // not 4's ["x"], 7's {"k":"x"} or 8's object
+        Assert.Equal([1], await Numbers(StepFilterOp.Eq, "y"));
+        Assert.Equal([6, 2], await Numbers(StepFilterOp.Eq, 12L)); // 12 matches 12.0; never the string "12" or [12]
+        Assert.Equal([6, 2], await Numbers(StepFilterOp.Eq, 12.0));
+        Assert.Equal([2], await Numbers(StepFilterOp.Eq, 3L));
+        Assert.Equal([3], await Numbers(StepFilterOp.Eq, true)); // not 2's 1, 7's "true" or 4's [true]
+        Assert.Equal([3], await Numbers(StepFilterOp.Eq, false));
+        Assert.Equal([7], await Numbers(StepFilterOp.Eq, "12"));
+        Assert.Equal([7], await Numbers(StepFilterOp.Eq, "true"));
+        Assert.Equal([2], await Numbers(StepFilterOp.Eq, 1L)); // not 3's true
+        Assert.Equal([10, 9, 8, 7, 6, 4, 3, 2], await Numbers(StepFilterOp.Ne, "x"));
+        Assert.Equal([10, 9, 8, 7, 5, 4, 3, 1], await Numbers(StepFilterOp.Ne, 12L));
+
+        // The other comparisons never look into an array.
+        Assert.Equal([6], await Numbers(StepFilterOp.Gt, 10L));
+        Assert.Equal([5], await Numbers(StepFilterOp.Contains, "x"));
+
+        async Task<IEnumerable<int>> Numbers(StepFilterOp op, object value) =>
+            (await store.QueryStepsAsync(projectId, new StepQuery([new StepFilter(StepField.Path, op, value, ["output", "tags"])], 10, null), TestContext.Current.CancellationToken))
+            .Select(s => s.StepNumber);
+    }
+
+    [Fact]
+    public async Task Steps_are_found_by_one_of_their_data_ids()
+    {
+        var store = CreateStore();
+        var projectId = NewObjectId();
+        var traceId = NewTraceId(projectId);
+        var (first, second, third) = (NewUuid(), NewUuid(), NewUuid());
+        string?[] dataIds = [$"[\"{first}\",\"{second}\"]", $"[\"{second}\"]", null, $"[\"{third}\"]"];
+        var steps = dataIds.Select((ids, i) => new StepRecord(
+            NewUuid(), traceId, i + 1, "rank", null, "ok", 1_000 + i, null, ids is null ? "{\"stepId\":\"x\"}" : $"{{\"stepId\":\"x\",\"dataIds\":{ids}}}")).ToList();
+        await store.WriteAsync(new TraceWriteBatch([], steps, []), TestContext.Current.CancellationToken);
+
+        Assert.Equal([2, 1], await Numbers(StepFilterOp.Eq, second));
+        Assert.Equal([1], await Numbers(StepFilterOp.Eq, first));
+        Assert.Equal([4, 3], await Numbers(StepFilterOp.Ne, second));
+        Assert.Empty(await Numbers(StepFilterOp.Eq, NewUuid()));
+
+        async Task<IEnumerable<int>> Numbers(StepFilterOp op, string value) =>
+            (await store.QueryStepsAsync(projectId, new StepQuery([new StepFilter(StepField.Path, op, value, ["dataIds"])], 10, null), TestContext.Current.CancellationToken))
+            .Select(s => s.StepNumber);
+    }
+
+    [Theory]
+    [InlineData(StepFilterOp.Eq, false, false)]
+    [InlineData(StepFilterOp.Ne, true, false)]
+    [InlineData(StepFilterOp.Eq, true, true)]
+    public async Task A_path_eq_or_ne_keeps_the_indexes_that_serve_the_order_and_the_cursor(StepFilterOp op, bool withCursor, bool withName)
+    {
+        List<StepFilter> filters = [new StepFilter(StepField.Path, op, NewUuid(), ["dataIds"])];
+        if (withName)
+        {
+            filters.Add(new StepFilter(StepField.Name, StepFilterOp.Eq, "rank"));
+        }
+
+        var plan = await PlanAsync(new StepQuery(filters, 50, withCursor ? new StepCursor(1_000, NewUuid()) : null));
+
+        // The steps come in query order from the same index as without the filter; only the subquery reads an array's elements.
+        Assert.Contains(withName ? "USING INDEX ix_steps_project_name_started (projectId=? AND name=?" : "USING INDEX ix_steps_project_started (projectId=?", plan[0], StringComparison.Ordinal);
+        Assert.All(plan.Skip(1), row => Assert.Matches(
+            withName ? "^(USE TEMP B-TREE FOR (RIGHT PART|LAST TERM) OF ORDER BY|CORRELATED SCALAR SUBQUERY \\d+|SCAN e VIRTUAL TABLE INDEX .*)$" : "^(CORRELATED SCALAR SUBQUERY \\d+|SCAN e VIRTUAL TABLE INDEX .*)$",
+            row));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task A_name_filter_is_answered_from_an_index_in_the_query_order(bool withCursor)
     {
-        CreateStore(); // creates the schema
-        await using var connection = await _database.Database.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = connection.CreateCommand();
-        SqliteStepQuery.Build(command, NewObjectId(), new StepQuery(
+        var plan = await PlanAsync(new StepQuery(
             [new StepFilter(StepField.Name, StepFilterOp.Eq, "rank")], 50, withCursor ? new StepCursor(1_000, NewUuid()) : null));
-        command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
-        var plan = new List<string>();
-        await using (var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken))
-        {
-            while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-            {
-                plan.Add(reader.GetString(3));
-            }
-        }
 
         // Not a walk over all the project's steps by time, and no sort of all that match: only of each millisecond's ties.
         Assert.Contains("USING INDEX ix_steps_project_name_started (projectId=? AND name=?", plan[0], StringComparison.Ordinal);
@@ -174,5 +243,23 @@ public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
         }
 
         _database.Dispose();
+    }
+
+    /// <summary>The detail column of each row of the query's EXPLAIN QUERY PLAN, in order.</summary>
+    private async Task<List<string>> PlanAsync(StepQuery query)
+    {
+        CreateStore(); // creates the schema
+        await using var connection = await _database.Database.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        SqliteStepQuery.Build(command, NewObjectId(), query);
+        command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
+        var plan = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        return plan;
     }
 }
