@@ -40,7 +40,7 @@ public sealed class XRayTracer : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         XRayOptionsValidator.ThrowIfInvalid(options);
         _options = options;
-        var logger = (ILogger?)loggerFactory?.CreateLogger("XRay.Sdk") ?? NullLogger.Instance;
+        ILogger logger = loggerFactory?.CreateLogger("XRay.Sdk") is { } created ? new GuardedLogger(created) : NullLogger.Instance;
         if (!options.Debug)
         {
             logger = new WarningsOnlyLogger(logger);
@@ -69,7 +69,7 @@ public sealed class XRayTracer : IAsyncDisposable, IDisposable
     public Trace CreateTrace(string name, object? metadata = null)
     {
         var traceId = string.Concat(_options.ProjectId ?? "disabled", "-", Uuid7.New().ToString());
-        var trace = new Trace(traceId, name, _disposed == 0 ? _pipeline : null);
+        var trace = new Trace(traceId, name, _pipeline); // once disposed, the pipeline counts what is recorded as dropped
         trace.Post(new PendingEvent { Type = EventType.Trace, TraceId = traceId, Name = name, Metadata = metadata });
         return trace;
     }

@@ -21,9 +21,18 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     public const int MaxKindLength = 100;
     public const int MaxDataIds = 100;
 
-    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    /// <summary>
+    /// A buffer that one large value grew past this is let go once the value is copied out, rather than held by the worker
+    /// for the tracer's life (a 16 MiB blob grows it to about 50 MB): later values start small again.
+    /// </summary>
+    private const int MaxRetainedBufferBytes = 1024 * 1024;
+
+    private ArrayBufferWriter<byte> _buffer = new(4096);
 
     public JsonSerializerOptions SerializerOptions => serializerOptions;
+
+    /// <summary>The bytes the reused buffer holds on to between values.</summary>
+    internal int BufferCapacity => _buffer.Capacity;
     private Utf8JsonWriter? _writer;
     private long _metadataAt = -1;
 
@@ -38,8 +47,9 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
                 return json;
             }
         }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // whatever a user's value throws (a getter, a converter of the caller's serializer options): written apart below
         }
 
         // a value the gateway would reject (too deep, metadata that is not an object) or that could not be serialized:
@@ -80,13 +90,35 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     private static string Truncate(string text, int max) =>
         text.Length <= max ? text : text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)];
 
-    /// <summary>Serializes a data blob's value.</summary>
+    /// <summary>Serializes a data blob's value; one that cannot be serialized is written as its <c>ToString()</c>, a JSON string.</summary>
     public byte[] WriteValue(object? value)
     {
         var writer = Reset();
-        JsonSerializer.Serialize(writer, value, value?.GetType() ?? typeof(object), serializerOptions);
+        try
+        {
+            JsonSerializer.Serialize(writer, value, value?.GetType() ?? typeof(object), serializerOptions);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException && value is not null)
+        {
+            writer = Reset(); // the failed attempt left the writer mid-value
+            writer.WriteStringValue(TextOf(value));
+        }
+
         writer.Flush();
-        return _buffer.WrittenSpan.ToArray();
+        return TakeWritten();
+    }
+
+    /// <summary>A value's <c>ToString()</c>, or its type's name when that throws too: the text never costs the event.</summary>
+    private static string? TextOf(object value)
+    {
+        try
+        {
+            return value.ToString();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return value.GetType().ToString();
+        }
     }
 
     private byte[] WriteCore(PendingEvent e, bool lenient)
@@ -120,7 +152,19 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
             w.Flush();
         }
 
-        return _buffer.WrittenSpan.ToArray();
+        return TakeWritten();
+    }
+
+    /// <summary>A copy of what was written; the buffer is replaced when one value grew it past what is worth keeping.</summary>
+    private byte[] TakeWritten()
+    {
+        var written = _buffer.WrittenSpan.ToArray();
+        if (_buffer.Capacity > MaxRetainedBufferBytes)
+        {
+            _buffer = new ArrayBufferWriter<byte>(4096); // the writer is pointed at it by the next Reset
+        }
+
+        return written;
     }
 
     // One writer per worker, reset per event: the buffer and the writer are reused, not reallocated.
@@ -186,13 +230,26 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     {
         w.WriteStartObject("error");
         w.WriteString("type", e.Exception?.GetType().Name ?? "Error");
-        w.WriteString("message", e.Exception?.Message ?? e.ErrorMessage ?? "(no message)");
-        if (e.Exception?.StackTrace is { } stack)
+        w.WriteString("message", (e.Exception is { } exception ? Read(exception, static x => x.Message) : null) ?? e.ErrorMessage ?? "(no message)");
+        if (e.Exception is { } thrown && Read(thrown, static x => x.StackTrace) is { } stack)
         {
             w.WriteString("stack", stack);
         }
 
         w.WriteEndObject();
+    }
+
+    /// <summary>An exception's message or stack trace, or null when the exception's own override of it throws.</summary>
+    private static string? Read(Exception exception, Func<Exception, string?> member)
+    {
+        try
+        {
+            return member(exception);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return null;
+        }
     }
 
     private void WriteObject(Utf8JsonWriter w, string name, object? value, bool lenient)
@@ -221,9 +278,9 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
         {
             bytes = JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), serializerOptions);
         }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            bytes = null;
+            bytes = null; // a cycle, an unsupported type, a getter or a converter that throws
         }
 
         // the event is level 1, this value level 2; wrapped metadata one more
@@ -245,7 +302,7 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
         }
         else
         {
-            w.WriteStringValue(value.ToString());
+            w.WriteStringValue(TextOf(value));
         }
 
         if (wrap)

@@ -5,7 +5,11 @@ namespace XRay.Sdk;
 /// <summary>Checks <see cref="XRayOptions"/> and explains, per setting, what is wrong.</summary>
 public sealed class XRayOptionsValidator : IValidateOptions<XRayOptions>
 {
+    private const int MaxQueueSize = 1 << 20;
+
     private static readonly System.Buffers.SearchValues<char> LowerHexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
+
+    private static readonly TimeSpan MinRequestTimeout = TimeSpan.FromMilliseconds(10);
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, XRayOptions options)
@@ -76,6 +80,26 @@ public sealed class XRayOptionsValidator : IValidateOptions<XRayOptions>
             yield return $"XRay:{nameof(o.WorkerPoolSize)} must be at most 64, got {o.WorkerPoolSize}.";
         }
 
+        // the queue's ring is allocated whole at start (16 bytes a slot, rounded up to a power of two)
+        if (o.MaxQueueSize > MaxQueueSize)
+        {
+            yield return $"XRay:{nameof(o.MaxQueueSize)} must be at most {MaxQueueSize}, got {o.MaxQueueSize}.";
+        }
+
+        // what the retry pipeline (Polly) accepts for an attempt's timeout and its delays, and what a timer takes
+        if (o.RequestTimeout > TimeSpan.Zero && o.RequestTimeout < MinRequestTimeout)
+        {
+            yield return $"XRay:{nameof(o.RequestTimeout)} must be at least {MinRequestTimeout.TotalMilliseconds} ms, got {o.RequestTimeout}.";
+        }
+
+        foreach (var failure in AtMostADay(o.RequestTimeout, nameof(o.RequestTimeout))
+            .Concat(AtMostADay(o.RetryBaseDelay, nameof(o.RetryBaseDelay)))
+            .Concat(AtMostADay(o.RetryMaxDelay, nameof(o.RetryMaxDelay)))
+            .Concat(AtMostADay(o.BatchInterval, nameof(o.BatchInterval))))
+        {
+            yield return failure;
+        }
+
         if (o.RetryMaxDelay < o.RetryBaseDelay)
         {
             yield return $"XRay:{nameof(o.RetryMaxDelay)} ({o.RetryMaxDelay}) must not be shorter than {nameof(o.RetryBaseDelay)} ({o.RetryBaseDelay}).";
@@ -87,6 +111,14 @@ public sealed class XRayOptionsValidator : IValidateOptions<XRayOptions>
         if (value <= 0)
         {
             yield return $"XRay:{name} must be greater than zero, got {value}.";
+        }
+    }
+
+    private static IEnumerable<string> AtMostADay(TimeSpan value, string name)
+    {
+        if (value > TimeSpan.FromDays(1))
+        {
+            yield return $"XRay:{name} must be at most a day, got {value}.";
         }
     }
 

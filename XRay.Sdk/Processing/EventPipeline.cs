@@ -23,7 +23,7 @@ internal sealed class EventPipeline : IAsyncDisposable
     private readonly JsonSerializerOptions _json;
     private readonly ILogger _logger;
     private readonly HttpClient _http;
-    private readonly SpoolStorage _storage;
+    private readonly IStorageAdapter _storage;
     private readonly WorkerPool<PendingEvent> _workers;
     private readonly BatchQueue _batches;
     private readonly EventUploader _events;

@@ -30,7 +30,16 @@ internal sealed class DiskStorage : SpoolStorage
     protected override void WriteCore(string key, ReadOnlySpan<byte> data)
     {
         var temp = Path.Combine(_directory, key + TempExtension);
-        File.WriteAllBytes(temp, data); // unbuffered: one write, no FileStream buffer to allocate
+        try
+        {
+            File.WriteAllBytes(temp, data); // unbuffered: one write, no FileStream buffer to allocate
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // the directory was removed under a running tracer (a temp cleaner): make it again rather than drop every entry
+            Directory.CreateDirectory(_directory);
+            File.WriteAllBytes(temp, data);
+        }
 
         File.Move(temp, PathOf(key), overwrite: true);
     }

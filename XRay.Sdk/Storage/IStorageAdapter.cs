@@ -15,6 +15,9 @@ internal interface IStorageAdapter
     /// <summary>Bytes currently held.</summary>
     long Size { get; }
 
+    /// <summary>Entries currently held, of every kind.</summary>
+    int Count { get; }
+
     /// <summary>Stores an entry, evicting the oldest ones if needed; <see langword="false"/> when it could not be stored.</summary>
     bool TryWrite(string key, ReadOnlySpan<byte> data);
 
@@ -26,6 +29,12 @@ internal interface IStorageAdapter
 
     /// <summary>Removes an entry; <see langword="false"/> if it was already gone (deleted or evicted).</summary>
     bool Delete(string key);
+
+    /// <summary>
+    /// Whether the entry is held in memory, and so dies with the process: every entry of a memory spool, and an entry a
+    /// disk spool had to keep in memory because the disk refused it (<see cref="FallbackStorage"/>).
+    /// </summary>
+    bool IsInMemory(string key);
 
     /// <summary>Keys that start with <paramref name="prefix"/>, oldest first.</summary>
     IReadOnlyList<string> List(string prefix);

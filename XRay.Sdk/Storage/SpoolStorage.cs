@@ -41,6 +41,17 @@ internal abstract class SpoolStorage(long limit, Action<string>? evicted) : ISto
         }
     }
 
+    public bool IsInMemory(string key) => !IsDurable && Contains(key);
+
+    /// <summary>Whether the entry is held (written, not yet deleted or evicted).</summary>
+    public bool Contains(string key)
+    {
+        lock (_gate)
+        {
+            return _index.ContainsKey(key);
+        }
+    }
+
     public bool TryWrite(string key, ReadOnlySpan<byte> data)
     {
         if (data.Length > limit)

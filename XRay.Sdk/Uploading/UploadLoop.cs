@@ -12,8 +12,9 @@ namespace XRay.Sdk.Uploading;
 /// after repeated server errors, or spooled again in parts. A stop waits for it only as long as it is given. A loop still busy then (an attempt
 /// that does not end when cancelled, a slow disk) ends on its own: the attempt it is in counts as usual
 /// (delivered, split, or left in the spool), and it starts no other. What it leaves stays on disk for the next
-/// process; in a memory spool, which dies with the process, it is counted as dropped, and so is an entry spooled
-/// after the stop.
+/// process; what it leaves in memory (a memory spool, or entries a disk spool had to keep there, see
+/// <see cref="FallbackStorage"/>), which dies with the process, is counted as dropped, and so is an entry that lands in
+/// memory after the stop.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "StopAsync ends it within a budget and disposes _stop once the loop has ended; a dispose that waited for it could not be bounded. _wake is never disposed, on purpose (see StopAsync).")]
 internal abstract class UploadLoop
@@ -87,6 +88,13 @@ internal abstract class UploadLoop
         if (Storage.IsDurable)
         {
             SpoolCore(key, data); // after a stop too: it waits on disk for the next process
+            if (Stopped && Storage.IsInMemory(key) && Storage.Delete(key))
+            {
+                // the disk refused it and it was kept in memory, which nothing sends any more; deleted here or by the
+                // stopped loop as it ends (DropWhatIsLeft), whichever comes second finds it gone: counted once
+                CountDropped(key, "it was finished after the tracer stopped, and the disk could not take it");
+            }
+
             return;
         }
 
@@ -102,6 +110,18 @@ internal abstract class UploadLoop
         }
 
         CountDropped(key, "it was finished after the tracer stopped, and the spool is in memory");
+    }
+
+    /// <summary>Read under the lock, so after the entry's write: either this sees the stop or the loop's last listing sees the entry.</summary>
+    private bool Stopped
+    {
+        get
+        {
+            lock (_stopping)
+            {
+                return _stopped;
+            }
+        }
     }
 
     private void SpoolCore(string key, byte[] data)
@@ -191,10 +211,7 @@ internal abstract class UploadLoop
         finally
         {
             _current = null;
-            if (!Storage.IsDurable)
-            {
-                DropWhatIsLeft();
-            }
+            DropWhatIsLeft();
         }
     }
 
@@ -251,12 +268,15 @@ internal abstract class UploadLoop
         }
     }
 
-    /// <summary>A memory spool dies with the process: what the stopped loop leaves in it is lost, so count it.</summary>
+    /// <summary>
+    /// Memory dies with the process: what the stopped loop leaves there (a memory spool, or what a disk spool had to keep
+    /// in memory) is lost, so count it. What is on disk stays for the next process.
+    /// </summary>
     private void DropWhatIsLeft()
     {
         foreach (var key in Storage.List(_prefix))
         {
-            if (Storage.Delete(key))
+            if (Storage.IsInMemory(key) && Storage.Delete(key))
             {
                 CountDropped(key, "the tracer stopped with it in the memory spool");
             }

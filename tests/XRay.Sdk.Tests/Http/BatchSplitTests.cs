@@ -221,6 +221,10 @@ public sealed class BatchSplitTests : IAsyncLifetime
 
         public long Size => inner.Size;
 
+        public int Count => inner.Count;
+
+        public bool IsInMemory(string key) => inner.IsInMemory(key);
+
         public bool TryWrite(string key, ReadOnlySpan<byte> data)
         {
             var written = inner.TryWrite(key, data);

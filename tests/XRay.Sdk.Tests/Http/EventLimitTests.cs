@@ -132,8 +132,115 @@ public sealed class EventLimitTests : IAsyncLifetime
         Assert.True(Depth(step) <= 62, $"the step nests {Depth(step)} levels; the gateway rejects an event deeper than 62");
     }
 
+    [Fact]
+    public async Task A_value_whose_getter_throws_does_not_cost_the_step()
+    {
+        Trace trace = null!;
+        await using var tracer = await RecordAsync(t =>
+        {
+            trace = t.CreateTrace("run");
+            trace.Step("odd", input: new ThrowingGetter(), output: new { ok = true });
+        });
+
+        var step = Assert.Single(_gateway.StepsOf(trace.TraceId));
+        Assert.Equal(nameof(ThrowingGetter), step.GetProperty("input").GetString()?.Split('+', '.').Last());
+        Assert.True(step.GetProperty("output").GetProperty("ok").GetBoolean());
+        Assert.Equal(0, tracer.Stats.EventsDropped);
+    }
+
+    [Fact]
+    public async Task A_converter_of_the_callers_serializer_options_that_throws_does_not_cost_the_step()
+    {
+        var options = TestTracers.Options(_gateway.BaseAddress);
+        options.SerializerOptions = new JsonSerializerOptions(JsonSerializerDefaults.Web) { Converters = { new ThrowingMoneyConverter() } };
+        await using var tracer = new XRayTracer(options);
+        var trace = tracer.CreateTrace("run");
+        trace.Step("price", output: new Money(), metadata: new Money());
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Single(_gateway.StepsOf(trace.TraceId));
+        AssertEveryBatchValid();
+        Assert.Equal(0, tracer.Stats.EventsDropped);
+    }
+
+    [Fact]
+    public async Task A_value_that_cannot_be_serialized_and_whose_ToString_throws_does_not_cost_the_step()
+    {
+        Trace trace = null!;
+        await using var tracer = await RecordAsync(t =>
+        {
+            trace = t.CreateTrace("run");
+            trace.Step("odd", input: new NoTextEither());
+        });
+
+        var step = Assert.Single(_gateway.StepsOf(trace.TraceId));
+        Assert.Equal(nameof(NoTextEither), step.GetProperty("input").GetString()?.Split('+', '.').Last());
+        Assert.Equal(0, tracer.Stats.EventsDropped);
+    }
+
+    [Fact]
+    public async Task A_data_blob_that_cannot_be_serialized_is_stored_as_its_text_not_lost()
+    {
+        Guid dataId = default;
+        await using var tracer = await RecordAsync(t => dataId = t.CreateTrace("run").DataId(new SelfReferencing()));
+
+        Assert.Equal(0, tracer.Stats.BlobsDropped);
+        var text = JsonSerializer.Deserialize<string>(_gateway.Blobs[dataId.ToString()]);
+        Assert.Equal(nameof(SelfReferencing), text?.Split('+', '.').Last());
+    }
+
+    [Fact]
+    public async Task An_exception_whose_message_and_stack_trace_throw_does_not_cost_the_error_step_or_the_failure()
+    {
+        Trace trace = null!;
+        await using var tracer = await RecordAsync(t =>
+        {
+            trace = t.CreateTrace("run");
+            trace.Error("call", new BrokenException());
+            trace.Failure(new BrokenException());
+        });
+
+        var step = Assert.Single(_gateway.StepsOf(trace.TraceId));
+        Assert.Equal(nameof(BrokenException), step.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(0, tracer.Stats.EventsDropped);
+        Assert.Equal(3, tracer.Stats.EventsSent);
+    }
+
+    private sealed class BrokenException : Exception
+    {
+        public override string Message => throw new InvalidOperationException("a message built from a disposed resource");
+
+        public override string StackTrace => throw new InvalidOperationException("no stack either");
+    }
+
     private sealed class SelfReferencing
     {
         public SelfReferencing Me => this;
+    }
+
+    private sealed class ThrowingGetter
+    {
+        public int Fine => 1;
+
+        public int Broken => throw new KeyNotFoundException("a lazy value that was never loaded");
+    }
+
+    private sealed class NoTextEither
+    {
+        public NoTextEither Me => this;
+
+        public override string ToString() => throw new FormatException("no text either");
+    }
+
+    private sealed class Money
+    {
+        public decimal Amount => 1.5m;
+    }
+
+    private sealed class ThrowingMoneyConverter : System.Text.Json.Serialization.JsonConverter<Money>
+    {
+        public override Money Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => throw new NotSupportedException();
+
+        public override void Write(Utf8JsonWriter writer, Money value, JsonSerializerOptions options) => throw new DivideByZeroException("a converter bug");
     }
 }

@@ -98,6 +98,62 @@ public sealed class FaultTests : GatewayBehindProxy
     }
 
     [Fact]
+    public async Task A_spool_directory_removed_mid_run_is_made_again_and_nothing_is_lost()
+    {
+        var tempDir = TestTracers.NewTempDir();
+        await using var tracer = new XRayTracer(TestTracers.Options(Gateway.BaseAddress, tempDir));
+        tracer.CreateTrace("before");
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
+
+        Directory.Delete(tempDir, recursive: true); // as a temp cleaner does under a long-running process
+        var blobs = Record(tracer);
+
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
+        AssertNothingLost(tracer, blobs, 1 + (3 * 12));
+        Assert.True(tracer.Stats.SpoolIsDisk);
+        Assert.True(Directory.Exists(tempDir));
+    }
+
+    [Fact]
+    public async Task A_spool_directory_that_becomes_unwritable_mid_run_falls_back_to_memory_and_nothing_is_lost()
+    {
+        var tempDir = TestTracers.NewTempDir();
+        await using var tracer = new XRayTracer(TestTracers.Options(Gateway.BaseAddress, tempDir));
+        tracer.CreateTrace("before");
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
+
+        Directory.Delete(tempDir, recursive: true);
+        await File.WriteAllTextAsync(tempDir, "not a directory", TestContext.Current.CancellationToken); // every write now fails
+        var blobs = Record(tracer);
+
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
+        AssertNothingLost(tracer, blobs, 1 + (3 * 12));
+        Assert.Equal(0, tracer.Stats.SpoolBytes);
+    }
+
+    [Fact]
+    public async Task What_falls_back_to_memory_mid_run_and_is_still_unsent_at_dispose_is_counted_as_dropped()
+    {
+        var tempDir = TestTracers.NewTempDir();
+        await Proxy.RefuseAsync();
+        var options = TestTracers.Options(Proxy.BaseAddress, tempDir);
+        options.ShutdownTimeout = TimeSpan.FromMilliseconds(500);
+        var tracer = new XRayTracer(options);
+        Directory.Delete(tempDir, recursive: true);
+        await File.WriteAllTextAsync(tempDir, "not a directory", TestContext.Current.CancellationToken);
+        Record(tracer);
+        await Wait.UntilAsync(() => tracer.Stats.EventsRecorded == 36 && tracer.Stats.Retries > 0, "everything recorded, the gateway tried");
+
+        await tracer.DisposeAsync();
+
+        // the disk took nothing and the memory spool dies with the tracer: every event and blob is counted as lost
+        Assert.Equal(0, tracer.Stats.EventsSent);
+        Assert.Equal(36, tracer.Stats.EventsDropped);
+        Assert.Equal(3, tracer.Stats.BlobsDropped);
+        Assert.Equal(0, tracer.Stats.SpoolBytes);
+    }
+
+    [Fact]
     public async Task At_the_disk_limit_the_oldest_batches_are_dropped_first_and_counted()
     {
         await Proxy.RefuseAsync();

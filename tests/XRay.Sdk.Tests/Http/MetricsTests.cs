@@ -8,8 +8,10 @@ namespace XRay.Sdk.Tests.Http;
 
 /// <summary>
 /// The tracer's counters as .NET metrics on the <see cref="XRayTracer.MeterName"/> meter: what a listener collects is
-/// what <see cref="XRayTracer.Stats"/> says, per tracer.
+/// what <see cref="XRayTracer.Stats"/> says, per tracer. Run alone: a tracer's instance number is reused once it is
+/// disposed, so a tracer another test creates meanwhile could report under the number these tests expect to end.
 /// </summary>
+[Collection(nameof(MetricsTests))]
 public sealed class MetricsTests : IAsyncLifetime
 {
     private static readonly string[] Instruments =
@@ -208,3 +210,7 @@ public sealed class MetricsTests : IAsyncLifetime
         public void Dispose() => _listener.Dispose();
     }
 }
+
+/// <summary>Tests that read the process-wide SDK meter: never beside other tracers.</summary>
+[CollectionDefinition(nameof(MetricsTests), DisableParallelization = true)]
+public sealed class MetricsTestsCollection;

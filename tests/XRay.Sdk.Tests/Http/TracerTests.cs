@@ -216,6 +216,63 @@ public sealed class TracerTests : IAsyncLifetime
         Assert.Equal(1, tracer.Stats.EventsSent);
     }
 
+    [Fact]
+    public async Task A_trace_created_after_its_tracer_is_disposed_is_a_counted_drop_too()
+    {
+        var tracer = new XRayTracer(TestTracers.Options(_gateway.BaseAddress));
+        await tracer.DisposeAsync();
+
+        var trace = tracer.CreateTrace("late");
+        trace.Step("a");
+        trace.DataId(new { late = true });
+        trace.Success();
+
+        Assert.Equal(3, tracer.Stats.EventsRecorded);
+        Assert.Equal(3, tracer.Stats.EventsDropped);
+        Assert.Equal(1, tracer.Stats.BlobsDropped);
+    }
+
+    [Fact]
+    public async Task A_logger_that_throws_does_not_stop_the_tracer_from_sending()
+    {
+        // Microsoft's own logger rethrows what a provider throws (a file logger on a full disk, say) as an AggregateException
+        await using var tracer = new XRayTracer(TestTracers.Options(_gateway.BaseAddress), new ThrowingLoggerFactory());
+        var trace = tracer.CreateTrace("run");
+        trace.Step(_gateway.RejectName); // rejected by the gateway: the tracer logs a warning
+        trace.Step("big", input: new string('x', 300 * 1024)); // over the event limit: dropped with a warning, on a worker
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
+
+        trace.Step("after");
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(2, tracer.Stats.EventsSent);
+        Assert.Equal(2, tracer.Stats.EventsDropped);
+    }
+
+    private sealed class ThrowingLoggerFactory : Microsoft.Extensions.Logging.ILoggerFactory
+    {
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new ThrowingLogger();
+
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class ThrowingLogger : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => throw new AggregateException("An error occurred while writing to logger(s).");
+
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                throw new AggregateException("An error occurred while writing to logger(s).", new IOException("No space left on device"));
+        }
+    }
+
     private sealed class SelfReferencing
     {
         public SelfReferencing Me => this;

@@ -57,6 +57,39 @@ public sealed class OptionsTests
         Assert.Contains(result.Failures!, f => f.Contains("MaxServerErrorAttempts must be greater than zero", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(nameof(XRayOptions.MaxQueueSize))] // int.MaxValue: the ring's size overflowed
+    [InlineData(nameof(XRayOptions.RequestTimeout))] // 5 ms: under the retry pipeline's per-attempt minimum
+    [InlineData(nameof(XRayOptions.RetryBaseDelay))] // two days: over what the retry pipeline takes
+    [InlineData(nameof(XRayOptions.RetryMaxDelay))]
+    [InlineData(nameof(XRayOptions.BatchInterval))] // sixty days: over what a timer takes
+    public void A_setting_past_what_the_tracer_can_run_with_is_named_at_start_not_thrown_from_inside(string setting)
+    {
+        var o = new XRayOptions { ApiKey = "k", ProjectId = "0123456789abcdef01234567", TempDir = Fakes.TestTracers.NewTempDir() };
+        switch (setting)
+        {
+            case nameof(XRayOptions.MaxQueueSize):
+                o.MaxQueueSize = int.MaxValue;
+                break;
+            case nameof(XRayOptions.RequestTimeout):
+                o.RequestTimeout = TimeSpan.FromMilliseconds(5);
+                break;
+            case nameof(XRayOptions.RetryBaseDelay):
+                o.RetryBaseDelay = TimeSpan.FromDays(2);
+                o.RetryMaxDelay = TimeSpan.FromDays(2);
+                break;
+            case nameof(XRayOptions.RetryMaxDelay):
+                o.RetryMaxDelay = TimeSpan.FromDays(2);
+                break;
+            default:
+                o.BatchInterval = TimeSpan.FromDays(60);
+                break;
+        }
+
+        var e = Assert.Throws<OptionsValidationException>(() => new XRayTracer(o).Dispose());
+        Assert.Contains(e.Failures, f => f.StartsWith($"XRay:{setting} ", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_disabled_tracer_needs_no_key_and_records_nothing()
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using XRay.Sdk.Storage;
 
 namespace XRay.Sdk.Tests.Unit;
@@ -113,8 +114,42 @@ public sealed class DiskStorageTests : StorageContractTests
 
         var storage = StorageFactory.Open(options, _ => { }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
 
-        Assert.IsType<MemoryStorage>(storage);
         Assert.False(storage.IsDurable);
-        Assert.Equal(1234, storage.Limit);
+        Assert.Equal(1234, Assert.IsType<MemoryStorage>(storage).Limit);
+    }
+}
+
+public sealed class FallbackStorageTests
+{
+    private readonly string _directory = Fakes.TestTracers.NewTempDir();
+    private readonly List<string> _evicted = [];
+
+    [Fact]
+    public void What_the_disk_refuses_mid_run_is_kept_in_memory_within_its_limit_and_the_disk_is_used_again_once_it_recovers()
+    {
+        var storage = new FallbackStorage(new DiskStorage(_directory, 1000, _evicted.Add), new MemoryStorage(100, _evicted.Add), NullLogger.Instance);
+        Assert.True(storage.TryWrite("e_1", [1]));
+
+        Directory.Delete(_directory, recursive: true);
+        File.WriteAllText(_directory, "not a directory"); // every disk write now fails
+        Assert.True(storage.TryWrite("e_2", new byte[60]));
+        Assert.True(storage.TryWrite("e_3", new byte[60])); // over the memory limit: its oldest is evicted, as in a memory spool
+
+        Assert.Equal(["e_2"], _evicted);
+        Assert.Equal([60], [storage.Read("e_3")!.Length]);
+        Assert.True(storage.IsInMemory("e_3"));
+        Assert.False(storage.IsInMemory("e_1"));
+
+        File.Delete(_directory);
+        Directory.CreateDirectory(_directory);
+        Assert.True(storage.TryWrite("e_4", [4]));
+
+        Assert.False(storage.IsInMemory("e_4"));
+        Assert.Equal(["e_1", "e_3", "e_4"], storage.List("e_"));
+        Assert.Equal(62, storage.Size);
+        Assert.Equal(3, storage.Count);
+        Assert.True(storage.Delete("e_3"));
+        Assert.False(storage.Delete("e_3"));
+        Assert.Equal(["e_1", "e_4"], storage.List(""));
     }
 }
