@@ -145,8 +145,9 @@ internal abstract class UploadLoop
         {
             written = Storage.TryWrite(key, data);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // any failure, not only I/O: this runs on the batch timer's thread too, where an escaping exception ends the process
             Log.SpoolError(Logger, key, e);
             written = false;
         }
