@@ -27,7 +27,7 @@ internal sealed class DataUploader(IStorageAdapter storage, ApiClient api, Deliv
         }
 
         var presign = new PresignRequest(traceId, dataId.ToString(), content.MediaType(), data.Length, Convert.ToHexStringLower(SHA256.HashData(data)));
-        var delivery = await policy.ExecuteAsync(key, async ct =>
+        var delivery = await policy.ExecuteAsync(key, data.Length, async ct =>
         {
             var signed = await api.PresignAsync(presign, ct).ConfigureAwait(false);
             return signed.Presign is { } target

@@ -8,7 +8,8 @@ using XRay.Sdk.Http;
 namespace XRay.Sdk.Uploading;
 
 /// <summary>
-/// How an upload is retried: each attempt is cut off after <see cref="XRayOptions.RequestTimeout"/>; a failure a retry
+/// How an upload is retried: each attempt is cut off after <see cref="XRayOptions.RequestTimeout"/> plus its bytes at
+/// <see cref="MinBytesPerSecond"/>; a failure a retry
 /// may fix is retried with exponential backoff and jitter, waiting at least what <c>Retry-After</c> asks; a refusal is
 /// final. When the server or its infrastructure is unavailable (connection refused, timeout, 408, 429, 502, 503, 504, a CDN's 520-527, 530, 598, 599)
 /// retries go on until the entry is delivered or the tracer stops: the entry stays spooled meanwhile, so nothing is
@@ -20,6 +21,14 @@ internal sealed class DeliveryPolicy
 {
     private static readonly ResiliencePropertyKey<string> EntryKey = new("xray.entry");
     private static readonly ResiliencePropertyKey<int> ServerErrorsKey = new("xray.server-errors");
+    private static readonly ResiliencePropertyKey<long> BytesKey = new("xray.bytes");
+
+    /// <summary>
+    /// The slowest transfer an attempt is given time for, on top of <see cref="XRayOptions.RequestTimeout"/>: a blob of
+    /// 100 MB is allowed about 95 s more. With one fixed timeout, an entry that cannot cross the link within it timed out
+    /// on every attempt, was retried for ever, and held back every entry behind it.
+    /// </summary>
+    public const long MinBytesPerSecond = 1 << 20;
     private readonly ResiliencePipeline<Delivery> _pipeline;
     private readonly int _maxServerErrorAttempts;
     private readonly Counters _counters;
@@ -42,18 +51,24 @@ internal sealed class DeliveryPolicy
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome, args.AttemptNumber, options)),
                 OnRetry = OnRetry,
             })
-            .AddTimeout(options.RequestTimeout)
+            .AddTimeout(new TimeoutStrategyOptions
+            {
+                TimeoutGenerator = args => ValueTask.FromResult(AttemptTimeout(options.RequestTimeout, args.Context.Properties.GetValue(BytesKey, 0L))),
+            })
             .Build();
     }
 
     /// <summary>
     /// Runs <paramref name="attempt"/> until it is delivered, refused, or given up after too many server errors (the
     /// result is then the last <see cref="DeliveryOutcome.ServerError"/>); throws only when <paramref name="cancellationToken"/> fires.
+    /// Each attempt may take <see cref="XRayOptions.RequestTimeout"/> plus the time <paramref name="bytes"/> take at
+    /// <see cref="MinBytesPerSecond"/>.
     /// </summary>
-    public async Task<Delivery> ExecuteAsync(string entry, Func<CancellationToken, Task<Delivery>> attempt, CancellationToken cancellationToken)
+    public async Task<Delivery> ExecuteAsync(string entry, long bytes, Func<CancellationToken, Task<Delivery>> attempt, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(EntryKey, entry);
+        context.Properties.Set(BytesKey, bytes);
         try
         {
             var outcome = await _pipeline.ExecuteOutcomeAsync(
@@ -82,6 +97,13 @@ internal sealed class DeliveryPolicy
         {
             ResilienceContextPool.Shared.Return(context);
         }
+    }
+
+    /// <summary>The configured timeout plus the entry's transfer at the slowest rate allowed, at most a day (Polly's bound).</summary>
+    internal static TimeSpan AttemptTimeout(TimeSpan requestTimeout, long bytes)
+    {
+        var seconds = requestTimeout.TotalSeconds + ((double)Math.Max(bytes, 0) / MinBytesPerSecond);
+        return TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.FromDays(1).TotalSeconds));
     }
 
     private bool ShouldRetry(Outcome<Delivery> outcome, ResilienceContext context) => outcome switch

@@ -66,7 +66,7 @@ internal sealed class EventUploader(IStorageAdapter storage, ApiClient api, Deli
             return; // spooled before this process learned the limit (or by an earlier process): sent in parts instead
         }
 
-        var delivery = await policy.ExecuteAsync(key, ct => api.IngestAsync(data, ct), cancellationToken).ConfigureAwait(false);
+        var delivery = await policy.ExecuteAsync(key, data.Length, ct => api.IngestAsync(data, ct), cancellationToken).ConfigureAwait(false);
         if (delivery.Outcome != DeliveryOutcome.Delivered)
         {
             if (delivery.TooLarge is { } tooLarge)

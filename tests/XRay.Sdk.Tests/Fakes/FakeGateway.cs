@@ -55,6 +55,12 @@ public sealed class FakeGateway : IAsyncDisposable
     /// <summary>Requests answered with <c>500</c> because of <see cref="FailsOn"/>.</summary>
     public int ServerErrors => _serverErrors;
 
+    /// <summary>A slow link, seen from the client: a blob upload is answered after its size at this rate (0: at once).</summary>
+    public long UploadBytesPerSecond { get; set; }
+
+    /// <summary>Blob uploads whose body was read in full.</summary>
+    public int Uploads => _uploads;
+
     /// <summary>Batches refused as too large (either limit).</summary>
     public int TooLargeRefusals => _tooLargeRefusals;
 
@@ -63,6 +69,7 @@ public sealed class FakeGateway : IAsyncDisposable
     private int _ingestRequests;
     private int _tooLargeRefusals;
     private int _serverErrors;
+    private int _uploads;
 
     public static async Task<FakeGateway> StartAsync()
     {
@@ -180,6 +187,12 @@ public sealed class FakeGateway : IAsyncDisposable
 
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer);
+            Interlocked.Increment(ref _uploads);
+            if (UploadBytesPerSecond > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds((double)buffer.Length / UploadBytesPerSecond), context.RequestAborted);
+            }
+
             Blobs[dataId] = buffer.ToArray();
             BlobContentTypes[dataId] = context.Request.ContentType ?? "";
             return Results.Ok();

@@ -23,7 +23,7 @@ public sealed class DeliveryPolicyTests
         _time, _counters, _logs.CreateLogger("test"));
 
     private Task<Delivery> Run(Func<int, Task<Delivery>> attempt, int maxServerErrorAttempts = 8, CancellationToken cancellationToken = default) =>
-        Policy(maxServerErrorAttempts).ExecuteAsync("e_test", _ => attempt(Interlocked.Increment(ref _attempts)), cancellationToken);
+        Policy(maxServerErrorAttempts).ExecuteAsync("e_test", 0, _ => attempt(Interlocked.Increment(ref _attempts)), cancellationToken);
 
     private async Task AdvanceUntilAsync(Task task, TimeSpan step)
     {
@@ -152,7 +152,7 @@ public sealed class DeliveryPolicyTests
     [Fact]
     public async Task An_attempt_that_hangs_is_cut_off_and_retried()
     {
-        var task = Policy().ExecuteAsync("e_test", async attemptToken =>
+        var task = Policy().ExecuteAsync("e_test", 0, async attemptToken =>
         {
             if (Interlocked.Increment(ref _attempts) == 1)
             {
@@ -166,6 +166,24 @@ public sealed class DeliveryPolicyTests
 
         Assert.Equal(DeliveryOutcome.Delivered, (await task).Outcome);
         Assert.Equal(2, _attempts);
+    }
+
+    [Fact]
+    public async Task A_large_entry_is_given_time_for_its_bytes_beyond_the_request_timeout()
+    {
+        // 50 MiB at the slowest rate allowed take 50 s on top of the 10 s RequestTimeout; the transfer takes 40 s
+        var task = Policy().ExecuteAsync("e_test", 50L * DeliveryPolicy.MinBytesPerSecond, async attemptToken =>
+        {
+            Interlocked.Increment(ref _attempts);
+            await Task.Delay(TimeSpan.FromSeconds(40), _time, attemptToken);
+            return Ok;
+        }, CancellationToken.None);
+
+        await AdvanceUntilAsync(task, TimeSpan.FromSeconds(1));
+
+        Assert.True(task.IsCompleted, "a 40 s transfer of 50 MiB was cut off and retried for ever");
+        Assert.Equal(DeliveryOutcome.Delivered, (await task).Outcome);
+        Assert.Equal(1, _attempts);
     }
 
     [Fact]
