@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 using XRay.Grains.Options;
 using XRay.Grains.Projects;
 using XRay.Grains.Traces;
@@ -219,11 +220,36 @@ public sealed partial class IngestConsumer(
     private async Task ApplyUntilDoneAsync(List<IngestEvent> events, int recordCount, CancellationToken stoppingToken)
     {
         await RetryUntilDoneAsync(
-            () => Task.WhenAll(events.GroupBy(e => e.TraceId, StringComparer.Ordinal).Select(trace => grains.GetGrain<ITraceGrain>(trace.Key).Apply([.. trace]))),
+            () => Task.WhenAll(events.GroupBy(e => e.TraceId, StringComparer.Ordinal).Select(trace => ApplyToTraceAsync(trace.Key, [.. trace]))),
             recordCount,
             stoppingToken).ConfigureAwait(false);
         metrics.Applied(events.Count);
         ObserveProjects(events);
+    }
+
+    /// <summary>Calls to a trace grain rejected in a row before its batch fails (and waits for its retry).</summary>
+    private const int MaxRejectedApplies = 3;
+
+    /// <summary>
+    /// Applies one trace's events. A trace grain deactivates once its run ended, and Orleans forwards the calls queued
+    /// behind that one to a new activation, at most twice: when the new one ends the run too (a failure, then a success,
+    /// in batches applied at once), a call still queued is rejected although nothing failed. Sent again it finds a live
+    /// activation, so only repeated rejections fail the batch. Applying twice is harmless (the grain and store ignore
+    /// what they hold).
+    /// </summary>
+    private async Task ApplyToTraceAsync(string traceId, IReadOnlyList<IngestEvent> events)
+    {
+        for (var rejected = 1; ; rejected++)
+        {
+            try
+            {
+                await grains.GetGrain<ITraceGrain>(traceId).Apply(events).ConfigureAwait(false);
+                return;
+            }
+            catch (OrleansMessageRejectionException) when (rejected < MaxRejectedApplies)
+            {
+            }
+        }
     }
 
     /// <summary>

@@ -397,8 +397,9 @@ public static class IngestEventParser
         property.ValueKind is JsonValueKind.Object or JsonValueKind.Undefined or JsonValueKind.Null;
 
     /// <summary>
-    /// A JSON number whose value is an integer in <see cref="int"/>'s range, however written: <c>1</c>, <c>1.0</c> and
-    /// <c>1e0</c> are one value in JSON (and in JSON Schema's <c>integer</c>); <c>1.5</c> is not an integer.
+    /// A JSON number whose value is an integer in <see cref="int"/>'s range, however written: <c>1</c>, <c>1.0</c>,
+    /// <c>1e0</c> and <c>100e-2</c> are one value in JSON (and in JSON Schema's <c>integer</c>); <c>1.5</c> is not an
+    /// integer, nor is <c>0.99999999999999999999999999999999</c>.
     /// </summary>
     public static bool TryGetInt32Value(JsonElement number, out int value)
     {
@@ -408,19 +409,85 @@ public static class IngestEventParser
             return false;
         }
 
-        if (number.TryGetInt32(out value))
+        return number.TryGetInt32(out value) || TryGetExactInt32(JsonMarshal.GetRawUtf8Value(number), out value);
+    }
+
+    /// <summary>
+    /// The integer a JSON number token is, judged on its digits and exponent without rounding: decimal (28–29 significant
+    /// digits) read <c>0.99999999999999999999999999999999</c> as 1, and a double rounds <c>1.0000000000000001</c> to 1.
+    /// </summary>
+    internal static bool TryGetExactInt32(ReadOnlySpan<byte> token, out int value)
+    {
+        value = 0;
+        var negative = token is [(byte)'-', ..];
+        token = negative ? token[1..] : token;
+        long exponent = 0;
+        if (token.IndexOfAny((byte)'e', (byte)'E') is var e and >= 0)
         {
-            return true;
+            var digits = token[(e + 1)..];
+            var sign = digits is [(byte)'-', ..] ? -1 : 1;
+            foreach (var digit in digits.TrimStart("+-"u8))
+            {
+                // Saturates far beyond any token's length: such a power makes the value a fraction or too large either way.
+                exponent = Math.Min((exponent * 10) + (digit - '0'), int.MaxValue);
+            }
+
+            exponent *= sign;
+            token = token[..e];
         }
 
-        // decimal holds 28–29 significant digits: 1.0000000000000001 stays a fraction, where a double rounds it to 1.
-        if (number.TryGetDecimal(out var d) && d == decimal.Truncate(d) && d is >= int.MinValue and <= int.MaxValue)
+        // The value is the significant digits (whole, then fraction) times ten to the power of the exponent less the
+        // fraction's length; a whole number's trailing zeros raise that power instead.
+        var point = token.IndexOf((byte)'.');
+        var whole = (point < 0 ? token : token[..point]).TrimStart((byte)'0');
+        var fraction = point < 0 ? [] : token[(point + 1)..].TrimEnd((byte)'0');
+        var power = exponent - fraction.Length;
+        if (fraction.IsEmpty)
         {
-            value = (int)d;
-            return true;
+            var significant = whole.TrimEnd((byte)'0');
+            power += whole.Length - significant.Length;
+            whole = significant;
+        }
+        else if (whole.IsEmpty)
+        {
+            fraction = fraction.TrimStart((byte)'0');
         }
 
-        return false;
+        var digitCount = whole.Length + fraction.Length;
+        if (digitCount == 0)
+        {
+            return true; // zero, however written
+        }
+
+        if (power < 0 || digitCount + power > 10)
+        {
+            return false; // a fraction, or more digits than an int has
+        }
+
+        long result = 0;
+        foreach (var digit in whole)
+        {
+            result = (result * 10) + (digit - '0');
+        }
+
+        foreach (var digit in fraction)
+        {
+            result = (result * 10) + (digit - '0');
+        }
+
+        for (var i = 0; i < power; i++)
+        {
+            result *= 10;
+        }
+
+        result = negative ? -result : result;
+        if (result is < int.MinValue or > int.MaxValue)
+        {
+            return false;
+        }
+
+        value = (int)result;
+        return true;
     }
 
     /// <summary>

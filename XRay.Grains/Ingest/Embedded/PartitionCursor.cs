@@ -67,14 +67,27 @@ internal sealed partial class PartitionCursor : IDisposable
 
         var reader = new SegmentReader(segment.Path);
         _segmentBase = segment.BaseOffset;
-        var limit = segment.BaseOffset < durable.SegmentBase ? long.MaxValue : durable.Position;
+        var sealedSegment = segment.BaseOffset < durable.SegmentBase;
+        var limit = sealedSegment ? long.MaxValue : durable.Position;
         for (var offset = segment.BaseOffset; offset < _nextOffset; offset++)
         {
-            if (reader.Next(limit, out _) != FrameStatus.Complete)
+            if (reader.Next(limit, out _) == FrameStatus.Complete)
             {
-                reader.Dispose();
-                throw new InvalidDataException($"Ingest log partition {_partition.Index}: cannot seek to offset {_nextOffset}.");
+                continue;
             }
+
+            reader.Dispose();
+            if (sealedSegment && _partition.NextSegment(segment.BaseOffset) is { } next)
+            {
+                // A damaged sealed segment: lose its unreadable rest, as a read does (MoveToNextSegment), rather than
+                // fail every poll, and with it every start of the consumer, for good.
+                LogSkipped(_logger, _partition.Index, _nextOffset, next.BaseOffset);
+                _segmentBase = next.BaseOffset;
+                _nextOffset = next.BaseOffset;
+                return new SegmentReader(next.Path);
+            }
+
+            throw new InvalidDataException($"Ingest log partition {_partition.Index}: cannot seek to offset {_nextOffset}.");
         }
 
         return reader;

@@ -152,6 +152,39 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
     }
 
     [Fact]
+    public async Task A_damaged_frame_the_group_read_already_in_a_sealed_segment_costs_that_segments_rest_not_the_partition()
+    {
+        Options.Partitions = 1;
+        Options.SegmentBytes = EmbeddedIngestLogOptionsValidator.MinSegmentBytes;
+        var log = OpenLog();
+        for (var n = 0; n < 30; n++)
+        {
+            await log.AppendAsync(Records([n]), Ct);
+        }
+
+        // The group resumes in the middle of the second segment, a sealed one; a frame before that point is damaged
+        // afterwards (the disk), so the reader cannot count its way to the group's offset.
+        var bases = SegmentBases();
+        var (damagedBase, nextBase) = ((int)bases[1], (int)bases[2]);
+        Assert.True(nextBase - damagedBase >= 2, $"segments {string.Join(',', bases)}");
+        await using (var consumer = log.Subscribe(Group))
+        {
+            await consumer.CommitAsync((await PollAsync(consumer, 30)).Take(damagedBase + 1).ToList(), Ct);
+        }
+
+        var segment = Path.Combine(SegmentDirectory, $"{damagedBase:D20}.log");
+        var bytes = await File.ReadAllBytesAsync(segment, Ct);
+        bytes[RecordFrame.HeaderSize] ^= 0xFF;
+        await File.WriteAllBytesAsync(segment, bytes, Ct);
+
+        log = await ReopenAsync(log);
+        await using var resumed = log.Subscribe(Group);
+
+        // As when a read meets a damaged sealed segment: the rest of that segment is lost, the partition reads on.
+        Assert.Equal(Enumerable.Range(nextBase, 30 - nextBase), (await PollAsync(resumed, 30 - nextBase)).Select(Number));
+    }
+
+    [Fact]
     public async Task A_cancelled_append_is_either_durable_or_absent_never_torn()
     {
         var log = OpenLog();

@@ -97,6 +97,13 @@ public sealed class IngestEventParserTests
     [InlineData("\"stepNumber\":1,\"endedAt\":\"2026-12-01T09:00:00Z\"", "endedAt must not be before startedAt.")]
     [InlineData("\"stepNumber\":1.5", "stepNumber must be a positive integer.")]
     [InlineData("\"stepNumber\":2147483648", "stepNumber must be a positive integer.")]
+    // Fractions with more significant digits than decimal's 28-29, which rounded them to an integer (the first to 1).
+    [InlineData("\"stepNumber\":0.99999999999999999999999999999999", "stepNumber must be a positive integer.")]
+    [InlineData("\"stepNumber\":1.00000000000000000000000000001", "stepNumber must be a positive integer.")]
+    [InlineData("\"stepNumber\":2147483647.0000000000000000000000001", "stepNumber must be a positive integer.")]
+    [InlineData("\"stepNumber\":99999999999999999999999999999999e-32", "stepNumber must be a positive integer.")]
+    [InlineData("\"stepNumber\":1e-400", "stepNumber must be a positive integer.")]
+    [InlineData("\"stepNumber\":1e400", "stepNumber must be a positive integer.")]
     [InlineData("\"stepNumber\":1,\"endedAt\":\"2026-12-02\"", "startedAt and endedAt must be RFC 3339 date-times.")]
     [InlineData("\"stepNumber\":1,\"endedAt\":\"2026-12-02 10:00:00Z\"", "startedAt and endedAt must be RFC 3339 date-times.")]
     [InlineData("\"stepNumber\":1,\"endedAt\":\"2026-12-02T10:00:00.Z\"", "startedAt and endedAt must be RFC 3339 date-times.")]
@@ -110,10 +117,38 @@ public sealed class IngestEventParserTests
     }
 
     [Theory]
+    [InlineData("0", 0)]
+    [InlineData("-0.0e5", 0)]
+    [InlineData("0e99999999999999999999", 0)]
+    [InlineData("-2147483648.000", int.MinValue)]
+    [InlineData("21474836470e-1", int.MaxValue)]
+    [InlineData("0.000000000000000000000000000000000000042e39", 42)]
+    [InlineData("42" + "00000000000000000000000000000000000000000000000000" + "e-50", 42)]
+    [InlineData("2147483648.0", null)]
+    [InlineData("-2147483649e0", null)]
+    [InlineData("0.99999999999999999999999999999999", null)]
+    [InlineData("42.000000000000000000000000000001", null)]
+    [InlineData("1e99999999999999999999", null)]
+    [InlineData("1e-99999999999999999999", null)]
+    [InlineData("\"1\"", null)]
+    public void Integral_values_are_judged_exactly_on_the_numbers_digits(string json, int? expected)
+    {
+        using var document = JsonDocument.Parse(json);
+
+        var integral = IngestEventParser.TryGetInt32Value(document.RootElement, out var value);
+
+        Assert.Equal(expected, integral ? value : null);
+    }
+
+    [Theory]
     [InlineData("1.0", "2026-12-01T10:00:01Z")]
     [InlineData("1e0", "2026-12-01T10:00:01.5+01:00")]
     [InlineData("1", "2026-12-01T10:00:01.123456789-05:30")]
     [InlineData("1", "\\u0032026-12-01T10:00:01Z")]
+    [InlineData("100e-2", "2026-12-01T10:00:01Z")]
+    [InlineData("0.01E+2", "2026-12-01T10:00:01Z")]
+    [InlineData("1.000000000000000000000000000000000000", "2026-12-01T10:00:01Z")]
+    [InlineData("10000000000000000000000000000000000000000e-40", "2026-12-01T10:00:01Z")]
     public void A_step_number_written_as_any_integral_number_and_any_RFC_3339_time_are_accepted(string stepNumber, string time)
     {
         var evt = Accept($$$"""{"eventId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a02","type":"step","traceId":"{{{TraceId}}}","timestamp":"{{{time}}}","stepId":"0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a03","name":"s","stepNumber":{{{stepNumber}}}}""");
