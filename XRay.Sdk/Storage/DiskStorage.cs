@@ -32,16 +32,38 @@ internal sealed class DiskStorage : SpoolStorage
         var temp = Path.Combine(_directory, key + TempExtension);
         try
         {
-            File.WriteAllBytes(temp, data); // unbuffered: one write, no FileStream buffer to allocate
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // the directory was removed under a running tracer (a temp cleaner): make it again rather than drop every entry
-            Directory.CreateDirectory(_directory);
-            File.WriteAllBytes(temp, data);
-        }
+            try
+            {
+                File.WriteAllBytes(temp, data); // unbuffered: one write, no FileStream buffer to allocate
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // The directory was removed under a running tracer (a temp cleaner): make it again rather than drop every
+                // entry from now on. What it held is gone; those entries are counted as dropped, not left to read as nothing.
+                Directory.CreateDirectory(_directory);
+                ForgetAllButLeased();
+                File.WriteAllBytes(temp, data);
+            }
 
-        File.Move(temp, PathOf(key), overwrite: true);
+            File.Move(temp, PathOf(key), overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp); // a full disk leaves part of the entry: it would hold space until the next start
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // the start-up scan deletes what is left
+        }
     }
 
     protected override byte[]? ReadCore(string key)
@@ -62,7 +84,7 @@ internal sealed class DiskStorage : SpoolStorage
         {
             File.Delete(PathOf(key));
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // best effort: a file that cannot be deleted now is sent again later, and ids make that harmless
         }

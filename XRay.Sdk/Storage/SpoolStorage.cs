@@ -66,17 +66,9 @@ internal abstract class SpoolStorage(long limit, Action<string>? evicted) : ISto
             _size += data.Length; // reserved now so concurrent writers see it
         }
 
-        if (victims is not null)
-        {
-            foreach (var victim in victims)
-            {
-                DeleteCore(victim);
-                evicted?.Invoke(victim);
-            }
-        }
-
         try
         {
+            Evict(victims);
             WriteCore(key, data);
         }
         catch
@@ -167,10 +159,35 @@ internal abstract class SpoolStorage(long limit, Action<string>? evicted) : ISto
             EvictLocked(0, ref victims);
         }
 
-        foreach (var victim in victims ?? [])
+        Evict(victims);
+    }
+
+    /// <summary>
+    /// Takes every entry out of the spool, counting each as evicted, but those being sent (their bytes are in hand, and
+    /// their delivery counts them): for a storage whose entries were lost underneath it, such as a spool directory a temp
+    /// cleaner removed.
+    /// </summary>
+    protected void ForgetAllButLeased()
+    {
+        List<string>? lost = null;
+        lock (_gate)
         {
-            DeleteCore(victim);
-            evicted?.Invoke(victim);
+            for (var node = _order.First; node is not null;)
+            {
+                var next = node.Next;
+                if (!_leased.Contains(node.Value.Key))
+                {
+                    RemoveLocked(node);
+                    (lost ??= []).Add(node.Value.Key);
+                }
+
+                node = next;
+            }
+        }
+
+        foreach (var key in lost ?? [])
+        {
+            evicted?.Invoke(key);
         }
     }
 
@@ -179,6 +196,27 @@ internal abstract class SpoolStorage(long limit, Action<string>? evicted) : ISto
     protected abstract byte[]? ReadCore(string key);
 
     protected abstract void DeleteCore(string key);
+
+    /// <summary>
+    /// Deletes what <see cref="EvictLocked"/> took out and counts each: best effort, since they are out of the
+    /// bookkeeping already (a file a read-only directory keeps is deleted at the next start, or overwritten).
+    /// </summary>
+    private void Evict(List<string>? victims)
+    {
+        foreach (var victim in victims ?? [])
+        {
+            try
+            {
+                DeleteCore(victim);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // counted below all the same: the entry is gone from the spool
+            }
+
+            evicted?.Invoke(victim);
+        }
+    }
 
     private void EvictLocked(long incoming, ref List<string>? victims)
     {

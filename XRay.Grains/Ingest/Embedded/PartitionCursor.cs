@@ -35,7 +35,12 @@ internal sealed partial class PartitionCursor : IDisposable
         var added = 0;
         while (added < maxRecords && _nextOffset < durable.EndOffset)
         {
-            _reader ??= Seek(durable);
+            if (_reader is null)
+            {
+                _reader = Seek(durable);
+                continue; // a damaged segment the seek skipped moved the position, maybe to the durable end: check again
+            }
+
             var sealedSegment = _segmentBase < durable.SegmentBase;
             var status = _reader.Next(sealedSegment ? long.MaxValue : durable.Position, out var payload);
             if (status == FrameStatus.Complete)

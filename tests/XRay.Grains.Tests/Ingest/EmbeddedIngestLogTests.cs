@@ -185,6 +185,40 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
     }
 
     [Fact]
+    public async Task A_damaged_segment_skipped_on_resume_onto_an_empty_active_segment_reads_nothing_and_throws_nothing()
+    {
+        Options.Partitions = 1;
+        Options.SegmentBytes = EmbeddedIngestLogOptionsValidator.MinSegmentBytes;
+        var log = OpenLog();
+        for (var n = 0; n < 30; n++)
+        {
+            await log.AppendAsync(Records([n]), Ct);
+        }
+
+        // The group resumes inside the last segment, which a crash right after a roll leaves followed by an empty one;
+        // a frame before the group's offset is damaged, so the seek skips onto the empty segment: the durable end.
+        var damagedBase = (int)SegmentBases()[^1];
+        Assert.True(30 - damagedBase >= 2, $"segments {string.Join(',', SegmentBases())}");
+        await using (var consumer = log.Subscribe(Group))
+        {
+            await consumer.CommitAsync((await PollAsync(consumer, 30)).Take(damagedBase + 1).ToList(), Ct);
+        }
+
+        await CloseLogAsync(log);
+        var segment = Path.Combine(SegmentDirectory, $"{damagedBase:D20}.log");
+        var bytes = await File.ReadAllBytesAsync(segment, Ct);
+        bytes[RecordFrame.HeaderSize] ^= 0xFF;
+        await File.WriteAllBytesAsync(segment, bytes, Ct);
+        await File.WriteAllBytesAsync(Path.Combine(SegmentDirectory, $"{30:D20}.log"), [], Ct);
+
+        log = OpenLog();
+        await using var resumed = log.Subscribe(Group);
+        Assert.Empty(await resumed.PollAsync(1000, TimeSpan.FromMilliseconds(200), Ct));
+        await log.AppendAsync(Records([30]), Ct);
+        Assert.Equal([30], (await PollAsync(resumed, 1)).Select(Number)); // and it reads on from there
+    }
+
+    [Fact]
     public async Task A_cancelled_append_is_either_durable_or_absent_never_torn()
     {
         var log = OpenLog();

@@ -28,9 +28,15 @@ public abstract class IngestLogContractTests : IAsyncDisposable
     /// <summary>Closes <paramref name="log"/> and opens the same storage again, as a restart does.</summary>
     protected async Task<IIngestLog> ReopenAsync(IIngestLog log)
     {
+        await CloseLogAsync(log);
+        return OpenLog();
+    }
+
+    /// <summary>Closes <paramref name="log"/>, as a stop does (its storage can then be changed from outside).</summary>
+    protected async Task CloseLogAsync(IIngestLog log)
+    {
         _open.Remove(log);
         await CloseAsync(log);
-        return OpenLog();
     }
 
     [Fact]

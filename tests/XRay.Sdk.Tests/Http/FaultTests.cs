@@ -115,6 +115,32 @@ public sealed class FaultTests : GatewayBehindProxy
     }
 
     [Fact]
+    public async Task Entries_waiting_in_a_spool_directory_that_is_removed_are_counted_as_dropped_not_lost_from_the_count()
+    {
+        var tempDir = TestTracers.NewTempDir();
+        var options = TestTracers.Options(Proxy.BaseAddress, tempDir);
+        options.MaxBatchSize = 1; // one entry per event
+        await using var tracer = new XRayTracer(options);
+        await Proxy.RefuseAsync(); // the entries wait on disk
+        var trace = tracer.CreateTrace("run");
+        trace.Step("a");
+        trace.Step("b");
+        await Wait.UntilAsync(() => tracer.Stats.EventsSpooled == 3, "three entries spooled");
+
+        Directory.Delete(tempDir, recursive: true); // a temp cleaner: what waited there is gone
+        trace.Success(); // made again by this write
+        await Wait.UntilAsync(() => tracer.Stats.EventsSpooled == 4, "the fourth entry spooled");
+        await Proxy.ListenAsync();
+
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
+        var stats = tracer.Stats;
+        Assert.Equal(4, stats.EventsRecorded);
+        Assert.Equal(stats.EventsRecorded, stats.EventsSent + stats.EventsDropped); // every event counted, once
+        Assert.True(stats.EventsDropped >= 2, $"the removed entries were not counted: {stats}");
+        Assert.Contains(Gateway.Events.Values, e => e.GetProperty("type").GetString() == "success");
+    }
+
+    [Fact]
     public async Task A_spool_directory_that_becomes_unwritable_mid_run_falls_back_to_memory_and_nothing_is_lost()
     {
         var tempDir = TestTracers.NewTempDir();

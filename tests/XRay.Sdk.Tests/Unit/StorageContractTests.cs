@@ -153,3 +153,47 @@ public sealed class FallbackStorageTests
         Assert.Equal(["e_1", "e_4"], storage.List(""));
     }
 }
+
+/// <summary>A storage whose deletes fail (a directory turned read-only): eviction still keeps its books straight.</summary>
+public sealed class FailingDeleteStorageTests
+{
+    private readonly List<string> _evicted = [];
+
+    [Fact]
+    public void A_victim_whose_file_cannot_be_deleted_is_still_counted_and_the_size_stays_true()
+    {
+        var storage = new FailingDeletes(10, _evicted.Add);
+        Assert.True(storage.TryWrite("e_1", new byte[5]));
+        Assert.True(storage.TryWrite("e_2", new byte[5]));
+        storage.DeletesFail = true;
+
+        Assert.True(storage.TryWrite("e_3", new byte[5]));
+
+        Assert.Equal(["e_1"], _evicted);
+        Assert.Equal(10, storage.Size);
+        Assert.Equal(["e_2", "e_3"], storage.List("e_"));
+    }
+
+    private sealed class FailingDeletes(long limit, Action<string> evicted) : SpoolStorage(limit, evicted)
+    {
+        public bool DeletesFail { get; set; }
+
+        public override bool IsDurable => true;
+
+        public override string Location => "test";
+
+        protected override void WriteCore(string key, ReadOnlySpan<byte> data)
+        {
+        }
+
+        protected override byte[]? ReadCore(string key) => [];
+
+        protected override void DeleteCore(string key)
+        {
+            if (DeletesFail)
+            {
+                throw new UnauthorizedAccessException("read-only");
+            }
+        }
+    }
+}
