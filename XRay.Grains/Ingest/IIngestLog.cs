@@ -50,9 +50,20 @@ public interface IIngestConsumer : IAsyncDisposable
 {
     /// <summary>
     /// Returns up to <paramref name="maxRecords"/> records not yet returned by this consumer, waiting at most
-    /// <paramref name="maxWait"/> for the first one; an empty list when none arrived in time.
+    /// <paramref name="maxWait"/> for the first one; an empty list when none arrived in time. Their values together
+    /// take at most <paramref name="maxBytes"/>, except that a first record larger than that is returned alone, so
+    /// that a poll always makes progress (as Kafka's <c>fetch.max.bytes</c>).
     /// </summary>
-    ValueTask<IReadOnlyList<IngestRecord>> PollAsync(int maxRecords, TimeSpan maxWait, CancellationToken cancellationToken = default);
+    /// <remarks>
+    /// A poll that fails part way (an I/O error) returns the records it read before the failure, if any, and throws
+    /// only when it read none: a record it took from the log is never dropped, so a caller may retry a failed poll
+    /// without skipping records (and committing past them).
+    /// </remarks>
+    ValueTask<IReadOnlyList<IngestRecord>> PollAsync(int maxRecords, long maxBytes, TimeSpan maxWait, CancellationToken cancellationToken = default);
+
+    /// <summary>As <see cref="PollAsync(int, long, TimeSpan, CancellationToken)"/>, bounded only by the record count.</summary>
+    ValueTask<IReadOnlyList<IngestRecord>> PollAsync(int maxRecords, TimeSpan maxWait, CancellationToken cancellationToken = default)
+        => PollAsync(maxRecords, long.MaxValue, maxWait, cancellationToken);
 
     /// <summary>
     /// Durably commits, per partition, the offset after the highest record of <paramref name="records"/>;

@@ -13,8 +13,9 @@ namespace XRay.Grains.Ingest;
 /// The silo's ingest consumer: polls batches from the log, routes each trace's events to its
 /// <see cref="ITraceGrain"/> (then tells each project's <see cref="IProjectGrain"/> what it brought), and commits the log offset only after every grain's write is in the store and the
 /// store has been flushed (<see cref="Storage.ITraceStore.FlushAsync"/>): one sync covers every batch since the last commit.
-/// A failed batch is retried with backoff and never skipped: acknowledged events are not lost. Only a record that
-/// cannot be read (corrupt or foreign bytes) is skipped and logged.
+/// A failed batch, and a failed poll of the log, is retried with backoff and never skipped: acknowledged events are not
+/// lost, and the host keeps serving meanwhile. Only a record that cannot be read (corrupt or foreign bytes) is skipped
+/// and logged. Batches are bounded by records and by bytes (<see cref="BatchPoller"/>).
 /// </summary>
 public sealed partial class IngestConsumer(
     IIngestLog log,
@@ -42,11 +43,12 @@ public sealed partial class IngestConsumer(
         // offset is never committed past a batch that is not yet durable.
         var inFlight = new Queue<Task>();
         var committed = Task.CompletedTask;
+        var poller = new BatchPoller(consumer, settings, time);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var records = await PollBatchAsync(consumer, settings, time, stoppingToken).ConfigureAwait(false);
+                var records = await PollUntilDoneAsync(poller, stoppingToken).ConfigureAwait(false);
                 if (records.Count == 0)
                 {
                     // Idle: commit what the interval held back, so a restart redelivers little.
@@ -115,43 +117,34 @@ public sealed partial class IngestConsumer(
     internal static readonly TimeSpan StopCommitTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Polls a batch; one smaller than <see cref="IngestConsumerOptions.MaxBatchSize"/> waits up to
-    /// <see cref="IngestConsumerOptions.BatchLinger"/> for more (as Kafka's <c>fetch.min.bytes</c> with
-    /// <c>fetch.max.wait.ms</c>). Below the maximum rate the log delivers an append at a time; applied one by one,
-    /// every small transaction rewrites the same partly filled pages, and the store wrote ten times the events'
-    /// bytes. At the maximum rate batches are full at once and nothing waits.
+    /// Polls the next batch. A failed poll (a segment that cannot be opened: too many open files, a disk error, damage
+    /// in the newest segment; a broker out of reach) is retried with backoff, as a failed batch is, for as long as it
+    /// fails: the records stay in the log, so nothing is lost, and the host keeps acknowledging ingest meanwhile. Only
+    /// the stop ends the wait. What fails at start-up (<see cref="IIngestLog.Subscribe"/>, the committed offsets) is a
+    /// configuration or deployment error, and still stops the host.
     /// </summary>
-    internal static async Task<IReadOnlyList<IngestRecord>> PollBatchAsync(
-        IIngestConsumer consumer, IngestConsumerOptions settings, TimeProvider time, CancellationToken stoppingToken)
+    private async Task<IReadOnlyList<IngestRecord>> PollUntilDoneAsync(BatchPoller poller, CancellationToken stoppingToken)
     {
-        var records = await consumer.PollAsync(settings.MaxBatchSize, settings.PollWait, stoppingToken).ConfigureAwait(false);
-        if (records.Count == 0 || records.Count >= settings.MaxBatchSize || settings.BatchLinger <= TimeSpan.Zero)
+        var delay = options.Value.RetryDelay;
+        while (true)
         {
-            return records;
-        }
-
-        var batch = new List<IngestRecord>(settings.MaxBatchSize);
-        batch.AddRange(records);
-        var lingerStarted = time.GetTimestamp();
-        while (batch.Count < settings.MaxBatchSize)
-        {
-            var left = settings.BatchLinger - time.GetElapsedTime(lingerStarted);
-            if (left <= TimeSpan.Zero)
+            try
             {
-                break;
+                return await poller.PollAsync(stoppingToken).ConfigureAwait(false);
             }
-
-            var more = await consumer.PollAsync(settings.MaxBatchSize - batch.Count, left, stoppingToken).ConfigureAwait(false);
-            if (more.Count == 0)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                break;
+                LogPollFailed(logger, ex, delay);
+                await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
+                delay = NextDelay(delay);
             }
-
-            batch.AddRange(more);
         }
-
-        return batch;
     }
+
+    /// <summary>The wait after a retry that failed again: twice the last, at most 30 s.</summary>
+    private static TimeSpan NextDelay(TimeSpan delay) => TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
 
     private async Task CommitInOrderAsync(IIngestConsumer consumer, Task previous, Task applied, IReadOnlyList<IngestRecord> records, long polledAt, CancellationToken stoppingToken)
     {
@@ -295,7 +288,7 @@ public sealed partial class IngestConsumer(
             {
                 LogBatchFailed(logger, ex, recordCount, delay);
                 await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                delay = NextDelay(delay);
             }
         }
     }
@@ -321,6 +314,9 @@ public sealed partial class IngestConsumer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading, applying or committing a batch of {Count} records failed; retrying in {Delay}")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling the ingest log failed; retrying in {Delay} (the records stay in the log)")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Reporting activity to project {ProjectId}'s grain failed; only its live figures miss it")]
     private static partial void LogObserveFailed(ILogger logger, Exception exception, string projectId);

@@ -3,11 +3,21 @@ namespace XRay.Grains.Options;
 /// <summary>How the silo consumes the ingest log (section <c>Ingest:Consumer</c>).</summary>
 public sealed class IngestConsumerOptions
 {
-    /// <summary>Consumer group (Kafka: <c>xray-consumers</c>).</summary>
+    /// <summary>
+    /// Consumer group (Kafka: <c>xray-consumers</c>): 1 to 200 ASCII letters, digits, '.', '_' or '-', not starting with
+    /// '.' (legal for a Kafka group, and the embedded log names a file after it).
+    /// </summary>
     public string GroupId { get; set; } = "xray-consumers";
 
     /// <summary>Most records applied per batch.</summary>
     public int MaxBatchSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Most bytes of record values per batch (default 16 MiB), as Kafka's <c>fetch.max.bytes</c>: a single record
+    /// larger than this still makes a batch of its own. Bounds the consumer's memory by bytes where
+    /// <see cref="MaxBatchSize"/> bounds it by count: at most (<see cref="MaxBatchesInFlight"/> + 1) batches are held.
+    /// </summary>
+    public long MaxBatchBytes { get; set; } = 16L << 20;
 
     /// <summary>
     /// How long a batch smaller than <see cref="MaxBatchSize"/> waits for more records before it is applied: fewer,
@@ -22,7 +32,8 @@ public sealed class IngestConsumerOptions
     /// Batches applied at once: the next is read and parsed while the previous is written. Commits stay in order.
     /// Only a consumer that is behind fills them; their trace grains then hand the store's writer more rows per
     /// transaction. 8 rather than 4 sustained 8 % more at the maximum rate (docs/benchmarks.md, ninth session). The
-    /// records of these batches, and of one being read, are held in memory: at most (this + 1) × MaxBatchSize records.
+    /// records of these batches, and of one being read, are held in memory: at most (this + 1) × MaxBatchSize records and
+    /// (this + 1) × <see cref="MaxBatchBytes"/> bytes of values.
     /// </summary>
     public int MaxBatchesInFlight { get; set; } = 8;
 

@@ -8,9 +8,17 @@ public sealed class IngestConsumerOptionsValidator : IValidateOptions<IngestCons
     public ValidateOptionsResult Validate(string? name, IngestConsumerOptions options)
     {
         var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.GroupId))
+        if (!IsValidGroupId(options.GroupId))
         {
-            failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.GroupId)} must not be empty.");
+            failures.Add(
+                $"Ingest:Consumer:{nameof(IngestConsumerOptions.GroupId)} '{options.GroupId}' must be 1 to {MaxGroupIdLength} ASCII " +
+                "letters, digits, '.', '_' or '-', not starting with '.' (the characters Kafka allows in a group id; the embedded " +
+                "log names a file after it).");
+        }
+
+        if (options.MaxBatchBytes is < 1024 or > 1L << 30)
+        {
+            failures.Add($"Ingest:Consumer:{nameof(IngestConsumerOptions.MaxBatchBytes)} must be between 1024 (1 KiB) and 1073741824 (1 GiB).");
         }
 
         if (options.MaxBatchSize is < 1 or > 10_000)
@@ -55,4 +63,15 @@ public sealed class IngestConsumerOptionsValidator : IValidateOptions<IngestCons
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    /// <summary>
+    /// The longest group id: Kafka allows 249 characters, but the embedded log keeps a group's offsets in
+    /// <c>{group}.offsets</c>, and a file name has at most 255 bytes.
+    /// </summary>
+    public const int MaxGroupIdLength = 200;
+
+    /// <summary>Kafka's legal characters (letters, digits, '.', '_', '-'), and a file name that is not hidden or relative.</summary>
+    private static bool IsValidGroupId(string? groupId)
+        => !string.IsNullOrEmpty(groupId) && groupId.Length <= MaxGroupIdLength && groupId[0] != '.'
+            && groupId.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 }

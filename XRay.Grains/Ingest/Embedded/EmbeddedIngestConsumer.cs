@@ -1,11 +1,15 @@
+using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.Logging;
+
 namespace XRay.Grains.Ingest.Embedded;
 
 /// <summary>A consumer of the embedded log: reads every partition from the group's committed offsets.</summary>
-internal sealed class EmbeddedIngestConsumer : IIngestConsumer
+internal sealed partial class EmbeddedIngestConsumer : IIngestConsumer
 {
     private readonly EmbeddedIngestLog _log;
     private readonly string _group;
     private readonly PartitionCursor[] _cursors;
+    private readonly bool[] _failing;
     private int _firstPartition;
 
     public EmbeddedIngestConsumer(EmbeddedIngestLog log, string group, long[] committed)
@@ -13,15 +17,17 @@ internal sealed class EmbeddedIngestConsumer : IIngestConsumer
         _log = log;
         _group = group;
         _cursors = new PartitionCursor[log.PartitionCount];
+        _failing = new bool[log.PartitionCount];
         for (var p = 0; p < _cursors.Length; p++)
         {
             _cursors[p] = new PartitionCursor(log.Partitions[p], committed[p], log.Logger);
         }
     }
 
-    public async ValueTask<IReadOnlyList<IngestRecord>> PollAsync(int maxRecords, TimeSpan maxWait, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<IngestRecord>> PollAsync(int maxRecords, long maxBytes, TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRecords, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
         var started = _log.TimeProvider.GetTimestamp();
         while (true)
         {
@@ -29,7 +35,7 @@ internal sealed class EmbeddedIngestConsumer : IIngestConsumer
 
             // Taken before reading, so a commit landing between the read and the wait still wakes us.
             var signal = _log.DurableSignal;
-            var records = ReadAvailable(maxRecords);
+            var records = ReadAvailable(maxRecords, maxBytes);
             var remaining = Remaining(maxWait, _log.TimeProvider.GetElapsedTime(started));
             if (records.Count > 0 || remaining == TimeSpan.Zero)
             {
@@ -81,9 +87,11 @@ internal sealed class EmbeddedIngestConsumer : IIngestConsumer
     /// <summary>Reads what is durable, starting with a different partition each time so none starves.</summary>
     /// <remarks>
     /// Sized to what is there: a poll wakes after every group commit of any partition, and a list sized for a full
-    /// batch each time was a third of the gateway's allocations at half the maximum rate.
+    /// batch each time was a third of the gateway's allocations at half the maximum rate. A partition that fails (an
+    /// I/O error, damage in its newest segment) does not hold up the others: the poll returns what they had, and
+    /// throws the failure only when it has nothing to return. The failing partition is tried again at the next poll.
     /// </remarks>
-    private List<IngestRecord> ReadAvailable(int maxRecords)
+    private List<IngestRecord> ReadAvailable(int maxRecords, long maxBytes)
     {
         long available = 0;
         foreach (var cursor in _cursors)
@@ -97,12 +105,53 @@ internal sealed class EmbeddedIngestConsumer : IIngestConsumer
         }
 
         var records = new List<IngestRecord>((int)Math.Min(maxRecords, available));
+        var bytesLeft = maxBytes;
+        ExceptionDispatchInfo? failure = null;
         for (var i = 0; i < _cursors.Length && records.Count < maxRecords; i++)
         {
-            _cursors[(_firstPartition + i) % _cursors.Length].Read(records, maxRecords - records.Count);
+            var partition = (_firstPartition + i) % _cursors.Length;
+            bool more;
+            try
+            {
+                more = _cursors[partition].Read(records, maxRecords - records.Count, ref bytesLeft);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                failure ??= ExceptionDispatchInfo.Capture(ex);
+                if (!_failing[partition])
+                {
+                    // Once per spell of failures: with records in the others, every poll would log it again.
+                    _failing[partition] = true;
+                    LogPartitionReadFailed(_log.Logger, ex, partition);
+                }
+
+                continue;
+            }
+
+            if (_failing[partition])
+            {
+                _failing[partition] = false;
+                LogPartitionReadRecovered(_log.Logger, partition);
+            }
+
+            if (!more)
+            {
+                break; // the byte bound
+            }
         }
 
         _firstPartition = (_firstPartition + 1) % _cursors.Length;
+        if (records.Count == 0)
+        {
+            failure?.Throw();
+        }
+
         return records;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest log partition {Partition}: reading failed; the other partitions are still read, and this one is tried again at every poll until it reads.")]
+    private static partial void LogPartitionReadFailed(ILogger logger, Exception exception, int partition);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest log partition {Partition}: reading again.")]
+    private static partial void LogPartitionReadRecovered(ILogger logger, int partition);
 }

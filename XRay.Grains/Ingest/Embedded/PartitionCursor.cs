@@ -28,8 +28,14 @@ internal sealed partial class PartitionCursor : IDisposable
     /// <summary>Durable records after the position: what <see cref="Read"/> would add at most.</summary>
     public long Available => Math.Max(0, _partition.Durable.EndOffset - _nextOffset);
 
-    /// <summary>Adds up to <paramref name="maxRecords"/> durable records after the position to <paramref name="into"/>.</summary>
-    public void Read(List<IngestRecord> into, int maxRecords)
+    /// <summary>
+    /// Adds up to <paramref name="maxRecords"/> durable records after the position to <paramref name="into"/>, their
+    /// values taking at most <paramref name="bytesLeft"/> (lowered by what it adds); a record that would pass it stays
+    /// for the next read, unless <paramref name="into"/> is still empty (a poll always returns at least one record).
+    /// Returns false when it stopped at that byte bound. Throws on an I/O error or damage, keeping what it added: the
+    /// position is after the last record added, so a later read resumes at the record that failed.
+    /// </summary>
+    public bool Read(List<IngestRecord> into, int maxRecords, ref long bytesLeft)
     {
         var durable = _partition.Durable;
         var added = 0;
@@ -45,6 +51,13 @@ internal sealed partial class PartitionCursor : IDisposable
             var status = _reader.Next(sealedSegment ? long.MaxValue : durable.Position, out var payload);
             if (status == FrameStatus.Complete)
             {
+                if (payload.Length > bytesLeft && into.Count > 0)
+                {
+                    _reader.Unread(payload.Length);
+                    return false;
+                }
+
+                bytesLeft -= payload.Length;
                 into.Add(new IngestRecord(_partition.Index, _nextOffset++, payload.ToArray()));
                 added++;
             }
@@ -58,6 +71,8 @@ internal sealed partial class PartitionCursor : IDisposable
                 throw new InvalidDataException($"Ingest log partition {_partition.Index}: unreadable record at offset {_nextOffset}.");
             }
         }
+
+        return true;
     }
 
     /// <summary>Opens the segment holding the next offset and skips to it.</summary>
@@ -76,7 +91,18 @@ internal sealed partial class PartitionCursor : IDisposable
         var limit = sealedSegment ? long.MaxValue : durable.Position;
         for (var offset = segment.BaseOffset; offset < _nextOffset; offset++)
         {
-            if (reader.Next(limit, out _) == FrameStatus.Complete)
+            FrameStatus status;
+            try
+            {
+                status = reader.Next(limit, out _);
+            }
+            catch
+            {
+                reader.Dispose(); // an I/O error: the next poll seeks again
+                throw;
+            }
+
+            if (status == FrameStatus.Complete)
             {
                 continue;
             }
@@ -103,6 +129,10 @@ internal sealed partial class PartitionCursor : IDisposable
     {
         var next = _partition.NextSegment(_segmentBase)
             ?? throw new InvalidDataException($"Ingest log partition {_partition.Index}: segment {_segmentBase} is sealed but has no successor.");
+
+        // Opened first: when that fails (too many open files), the cursor still reads the old segment and the next
+        // poll tries again.
+        var reader = new SegmentReader(next.Path);
         if (status == FrameStatus.Corrupt || next.BaseOffset != _nextOffset)
         {
             // A damaged sealed segment: lose its unreadable rest rather than stop the partition for good.
@@ -110,7 +140,7 @@ internal sealed partial class PartitionCursor : IDisposable
         }
 
         _reader?.Dispose();
-        _reader = new SegmentReader(next.Path);
+        _reader = reader;
         _segmentBase = next.BaseOffset;
         _nextOffset = next.BaseOffset;
     }

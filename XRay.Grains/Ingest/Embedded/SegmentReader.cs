@@ -52,6 +52,12 @@ internal sealed class SegmentReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Steps back over the frame <see cref="Next"/> just returned (its payload <paramref name="payloadLength"/> bytes
+    /// long), so that the next call returns it again. Only right after a <see cref="FrameStatus.Complete"/>.
+    /// </summary>
+    public void Unread(int payloadLength) => _start -= RecordFrame.SizeOf(payloadLength);
+
     /// <summary>Reads more bytes after what is buffered; false when none are left before <paramref name="limit"/>.</summary>
     private bool Fill(long limit)
     {

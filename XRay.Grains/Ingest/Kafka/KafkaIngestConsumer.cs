@@ -11,14 +11,16 @@ namespace XRay.Grains.Ingest.Kafka;
 internal sealed partial class KafkaIngestConsumer(KafkaIngestLog log, IConsumer<Ignore, byte[]> consumer) : IIngestConsumer
 {
     private readonly CancellationTokenSource _closing = new();
+    private IngestRecord? _held;
     private Task _poll = Task.CompletedTask;
     private bool _subscribed;
     private int _disposed;
 
-    public async ValueTask<IReadOnlyList<IngestRecord>> PollAsync(int maxRecords, TimeSpan maxWait, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<IngestRecord>> PollAsync(int maxRecords, long maxBytes, TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRecords, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
         if (maxWait != Timeout.InfiniteTimeSpan)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(maxWait, TimeSpan.Zero);
@@ -32,7 +34,7 @@ internal sealed partial class KafkaIngestConsumer(KafkaIngestLog log, IConsumer<
             _subscribed = true;
         }
 
-        var poll = KafkaIngestLog.RunBlocking(() => Consume(maxRecords, maxWait, cancellationToken), cancellationToken);
+        var poll = KafkaIngestLog.RunBlocking(() => Consume(maxRecords, maxBytes, maxWait, cancellationToken), cancellationToken);
         _poll = poll;
         return await poll.ConfigureAwait(false);
     }
@@ -90,10 +92,23 @@ internal sealed partial class KafkaIngestConsumer(KafkaIngestLog log, IConsumer<
         }, CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>Waits up to <paramref name="maxWait"/> for a first record, then takes what the client has fetched already.</summary>
-    private List<IngestRecord> Consume(int maxRecords, TimeSpan maxWait, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits up to <paramref name="maxWait"/> for a first record, then takes what the client has fetched already, up to
+    /// <paramref name="maxBytes"/> of values. The client hands out one message at a time: the one that would pass the
+    /// byte bound is held here and returned first by the next poll (the client's own prefetch is bounded by its
+    /// <c>queued.max.messages.kbytes</c>, set under <c>Ingest:Kafka:Consumer</c>).
+    /// </summary>
+    private List<IngestRecord> Consume(int maxRecords, long maxBytes, TimeSpan maxWait, CancellationToken cancellationToken)
     {
         var records = new List<IngestRecord>(Math.Min(maxRecords, 1024));
+        var bytesLeft = maxBytes;
+        if (_held is { } held)
+        {
+            _held = null;
+            records.Add(held);
+            bytesLeft -= held.Value.Length;
+        }
+
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
         deadline.CancelAfter(maxWait);
         var wait = maxWait != TimeSpan.Zero;
@@ -114,6 +129,12 @@ internal sealed partial class KafkaIngestConsumer(KafkaIngestLog log, IConsumer<
                 LogConsumeError(log.Logger, ex, ex.Error.Code);
                 continue;
             }
+            catch (Exception ex) when (records.Count > 0 && ex is not OperationCanceledException)
+            {
+                // The client has moved past these records: return them, or they would be skipped. The failure comes
+                // back at the next poll.
+                break;
+            }
 
             if (result is null)
             {
@@ -123,7 +144,15 @@ internal sealed partial class KafkaIngestConsumer(KafkaIngestLog log, IConsumer<
 
             if (!result.IsPartitionEOF)
             {
-                records.Add(new IngestRecord(result.Partition.Value, result.Offset.Value, result.Message.Value ?? []));
+                var record = new IngestRecord(result.Partition.Value, result.Offset.Value, result.Message.Value ?? []);
+                if (record.Value.Length > bytesLeft && records.Count > 0)
+                {
+                    _held = record;
+                    break;
+                }
+
+                bytesLeft -= record.Value.Length;
+                records.Add(record);
             }
         }
 

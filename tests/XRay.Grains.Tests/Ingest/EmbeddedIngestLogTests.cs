@@ -69,6 +69,38 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
         Assert.Equal(2, (await reopened.GetEndOffsetsAsync(Ct)).Sum());
     }
 
+    [Fact]
+    public async Task A_partition_that_cannot_be_read_holds_up_neither_the_others_nor_loses_a_record()
+    {
+        var log = OpenLog();
+        IReadOnlyList<long> end;
+        var n = 0;
+        do
+        {
+            await log.AppendAsync(Records([n++]), Ct);
+            end = await log.GetEndOffsetsAsync(Ct);
+        }
+        while (n < 10 || end.Any(offset => offset == 0));
+
+        // A segment that cannot be opened, as with too many open files or a failing disk.
+        var segment = Directory.GetFiles(SegmentDirectory, "*.log").Single();
+        File.Move(segment, segment + ".away");
+        await using var consumer = log.Subscribe(Group);
+
+        var others = await consumer.PollAsync(1000, TimeSpan.Zero, Ct);
+        Assert.All(others, record => Assert.Equal(1, record.Partition));
+        Assert.Equal(end[1], others.Count);
+
+        // Nothing else to return: the failure is the poll's.
+        await Assert.ThrowsAnyAsync<IOException>(() => consumer.PollAsync(1000, TimeSpan.Zero, Ct).AsTask());
+
+        File.Move(segment + ".away", segment);
+        var recovered = await PollAsync(consumer, (int)end[0]);
+        Assert.Equal(Enumerable.Range(0, (int)end[0]).Select(o => (long)o), recovered.Select(r => r.Offset));
+        Assert.All(recovered, record => Assert.Equal(0, record.Partition));
+        Assert.Equal(Enumerable.Range(0, n), others.Concat(recovered).Select(Number).Order());
+    }
+
     [Theory]
     [InlineData(new byte[] { 0x64, 0, 0, 0, 1, 2, 3, 4, 5, 6 })] // a header promising 100 bytes, then 2
     [InlineData(new byte[] { 0x05, 0, 0, 0, 0xDE, 0xAD, 0xBE, 0xEF, 1, 2, 3, 4, 5 })] // whole frame, wrong checksum

@@ -178,6 +178,52 @@ public abstract class IngestLogContractTests : IAsyncDisposable
         Assert.Equal(end, await log.GetCommittedOffsetsAsync(Group, Ct));
     }
 
+    [Fact]
+    public async Task A_record_larger_than_the_byte_bound_is_still_returned_one_per_poll()
+    {
+        var log = OpenLog();
+        await log.AppendAsync(Records(Enumerable.Range(0, 6)), Ct); // ~400 bytes each
+
+        await using var consumer = log.Subscribe(Group);
+        var polls = await PollAsync(consumer, 6, maxBytes: 100);
+
+        Assert.All(polls, poll => Assert.Single(poll));
+        Assert.Equal(Enumerable.Range(0, 6), polls.SelectMany(p => p).Select(Number).Order());
+    }
+
+    [Fact]
+    public async Task Many_small_records_are_cut_at_the_byte_bound()
+    {
+        var log = OpenLog();
+        await log.AppendAsync(Records(Enumerable.Range(0, 100)), Ct);
+        var recordBytes = Records([99])[0].Length;
+
+        await using var consumer = log.Subscribe(Group);
+        var polls = await PollAsync(consumer, 100, maxBytes: 10 * recordBytes);
+
+        Assert.All(polls, poll => Assert.InRange(poll.Sum(r => r.Value.Length), 1, 10 * recordBytes));
+        Assert.Contains(polls, poll => poll.Count == 10); // cut at the bound, not at one record
+        Assert.Equal(Enumerable.Range(0, 100), polls.SelectMany(p => p).Select(Number).Order());
+    }
+
+    /// <summary>Polls with a byte bound until <paramref name="count"/> records arrived; returns each non-empty poll.</summary>
+    private static async Task<List<IReadOnlyList<IngestRecord>>> PollAsync(IIngestConsumer consumer, int count, long maxBytes)
+    {
+        var polls = new List<IReadOnlyList<IngestRecord>>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(Patience);
+        while (polls.Sum(p => p.Count) < count)
+        {
+            var poll = await consumer.PollAsync(1000, maxBytes, TimeSpan.FromSeconds(1), deadline.Token);
+            if (poll.Count > 0)
+            {
+                polls.Add(poll);
+            }
+        }
+
+        return polls;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var log in _open)

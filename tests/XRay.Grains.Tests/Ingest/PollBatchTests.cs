@@ -61,26 +61,59 @@ public sealed class PollBatchTests
         Assert.Single(consumer.Polls);
     }
 
+    [Fact]
+    public async Task Merging_stops_at_the_byte_bound_and_a_record_past_it_starts_the_next_batch()
+    {
+        // 10-byte records, at most 25 bytes a batch: the poll after two records has 5 bytes left, and the log still
+        // returns a (first) record. It must neither join this batch nor be lost.
+        var consumer = new ScriptedConsumer(_clock, TimeSpan.Zero, 2, 5, 5, 5) { RecordBytes = 10 };
+        var poller = new BatchPoller(consumer, new IngestConsumerOptions { MaxBatchBytes = 25, PollWait = TimeSpan.FromSeconds(1) }, _clock);
+
+        var first = await poller.PollAsync(Ct);
+        var second = await poller.PollAsync(Ct);
+
+        Assert.Equal([0L, 1L], first.Select(r => r.Offset));
+        Assert.Equal([2L, 3L], second.Select(r => r.Offset));
+        Assert.Equal([25L, 5L, 15L, 5L], consumer.Polls.Select(p => p.MaxBytes));
+    }
+
+    [Fact]
+    public async Task A_record_larger_than_the_byte_bound_is_a_batch_of_its_own()
+    {
+        var consumer = new ScriptedConsumer(_clock, TimeSpan.Zero, 1, 1) { RecordBytes = 100 };
+        var poller = new BatchPoller(consumer, new IngestConsumerOptions { MaxBatchBytes = 25, PollWait = TimeSpan.FromSeconds(1) }, _clock);
+
+        Assert.Equal([0L], (await poller.PollAsync(Ct)).Select(r => r.Offset));
+        Assert.Equal([1L], (await poller.PollAsync(Ct)).Select(r => r.Offset));
+        Assert.Equal(2, consumer.Polls.Count); // no linger once the bound is reached
+    }
+
     private Task<IReadOnlyList<IngestRecord>> PollBatch(IIngestConsumer consumer, IngestConsumerOptions options)
     {
         options.PollWait = TimeSpan.FromSeconds(1);
-        return IngestConsumer.PollBatchAsync(consumer, options, _clock, Ct);
+        return new BatchPoller(consumer, options, _clock).PollAsync(Ct);
     }
 
-    /// <summary>Answers each poll with the next scripted number of records (at most what was asked), taking <c>step</c> of fake time.</summary>
+    /// <summary>
+    /// Answers each poll with the next scripted number of records (at most what was asked, in records and in bytes, but
+    /// at least one), taking <c>step</c> of fake time.
+    /// </summary>
     private sealed class ScriptedConsumer(FakeTimeProvider clock, TimeSpan step, params int[] script) : IIngestConsumer
     {
         private int _next;
         private long _offset;
 
-        public List<(int MaxRecords, TimeSpan MaxWait)> Polls { get; } = [];
+        public int RecordBytes { get; init; } = 1;
 
-        public ValueTask<IReadOnlyList<IngestRecord>> PollAsync(int maxRecords, TimeSpan maxWait, CancellationToken cancellationToken = default)
+        public List<(int MaxRecords, TimeSpan MaxWait, long MaxBytes)> Polls { get; } = [];
+
+        public ValueTask<IReadOnlyList<IngestRecord>> PollAsync(int maxRecords, long maxBytes, TimeSpan maxWait, CancellationToken cancellationToken = default)
         {
-            Polls.Add((maxRecords, maxWait));
+            Polls.Add((maxRecords, maxWait, maxBytes));
             clock.Advance(step);
             var count = _next < script.Length ? Math.Min(script[_next++], maxRecords) : 0;
-            IReadOnlyList<IngestRecord> records = [.. Enumerable.Range(0, count).Select(_ => new IngestRecord(0, _offset++, new byte[] { 1 }))];
+            count = (int)Math.Min(count, Math.Max(1, maxBytes / RecordBytes));
+            IReadOnlyList<IngestRecord> records = [.. Enumerable.Range(0, count).Select(_ => new IngestRecord(0, _offset++, new byte[RecordBytes]))];
             return ValueTask.FromResult(records);
         }
 
