@@ -117,12 +117,18 @@ public sealed partial class IngestConsumer(
     internal static readonly TimeSpan StopCommitTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Polls the next batch. A failed poll (a segment that cannot be opened: too many open files, a disk error, damage
-    /// in the newest segment; a broker out of reach) is retried with backoff, as a failed batch is, for as long as it
-    /// fails: the records stay in the log, so nothing is lost, and the host keeps acknowledging ingest meanwhile. Only
-    /// the stop ends the wait. What fails at start-up (<see cref="IIngestLog.Subscribe"/>, the committed offsets) is a
-    /// configuration or deployment error, and still stops the host.
+    /// Polls the next batch. A poll that fails for now (an I/O error, a timeout, a broker error that is not fatal) is
+    /// retried with backoff, as a failed batch is, for as long as it fails: the records stay in the log, so nothing is
+    /// lost, and the host keeps acknowledging ingest meanwhile. (The embedded log does not even throw those: a partition
+    /// it cannot read is retried at every poll while the others are read.) Anything else still stops the host, as
+    /// before: damage below the durable end (appends behind it would be lost with it), a fatal Kafka error (the client
+    /// is unusable), running out of memory, or a failure a poll may have thrown after taking records, which a retry
+    /// would skip. What fails at start-up (<see cref="IIngestLog.Subscribe"/>, the committed offsets) stops it too.
     /// </summary>
+    private static bool IsTransientPollFailure(Exception ex) =>
+        ex is IOException or UnauthorizedAccessException or TimeoutException
+            || (ex is Confluent.Kafka.KafkaException kafka && !kafka.Error.IsFatal);
+
     private async Task<IReadOnlyList<IngestRecord>> PollUntilDoneAsync(BatchPoller poller, CancellationToken stoppingToken)
     {
         var delay = options.Value.RetryDelay;
@@ -132,7 +138,7 @@ public sealed partial class IngestConsumer(
             {
                 return await poller.PollAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && IsTransientPollFailure(ex))
             {
                 LogPollFailed(logger, ex, delay);
                 await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);

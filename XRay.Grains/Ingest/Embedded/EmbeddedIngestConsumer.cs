@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 
 namespace XRay.Grains.Ingest.Embedded;
@@ -87,9 +86,11 @@ internal sealed partial class EmbeddedIngestConsumer : IIngestConsumer
     /// <summary>Reads what is durable, starting with a different partition each time so none starves.</summary>
     /// <remarks>
     /// Sized to what is there: a poll wakes after every group commit of any partition, and a list sized for a full
-    /// batch each time was a third of the gateway's allocations at half the maximum rate. A partition that fails (an
-    /// I/O error, damage in its newest segment) does not hold up the others: the poll returns what they had, and
-    /// throws the failure only when it has nothing to return. The failing partition is tried again at the next poll.
+    /// batch each time was a third of the gateway's allocations at half the maximum rate. A partition that cannot be
+    /// read for now (an I/O error: a segment that cannot be opened, too many open files) holds up no other and is not
+    /// thrown: the poll returns what the others had, or waits for them as usual, and tries it again at every read,
+    /// logging it once per spell. Damage below the durable end (<see cref="InvalidDataException"/>) is thrown, as
+    /// before: appends would go on behind the bad frame and be lost with it, so the consumer stops the host.
     /// </remarks>
     private List<IngestRecord> ReadAvailable(int maxRecords, long maxBytes)
     {
@@ -106,7 +107,6 @@ internal sealed partial class EmbeddedIngestConsumer : IIngestConsumer
 
         var records = new List<IngestRecord>((int)Math.Min(maxRecords, available));
         var bytesLeft = maxBytes;
-        ExceptionDispatchInfo? failure = null;
         for (var i = 0; i < _cursors.Length && records.Count < maxRecords; i++)
         {
             var partition = (_firstPartition + i) % _cursors.Length;
@@ -115,9 +115,8 @@ internal sealed partial class EmbeddedIngestConsumer : IIngestConsumer
             {
                 more = _cursors[partition].Read(records, maxRecords - records.Count, ref bytesLeft);
             }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                failure ??= ExceptionDispatchInfo.Capture(ex);
                 if (!_failing[partition])
                 {
                     // Once per spell of failures: with records in the others, every poll would log it again.
@@ -141,11 +140,6 @@ internal sealed partial class EmbeddedIngestConsumer : IIngestConsumer
         }
 
         _firstPartition = (_firstPartition + 1) % _cursors.Length;
-        if (records.Count == 0)
-        {
-            failure?.Throw();
-        }
-
         return records;
     }
 

@@ -82,6 +82,20 @@ public sealed class IngestConsumerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Damage_in_the_log_is_not_retried_the_consumer_stops_as_before()
+    {
+        // Appends would go on behind a damaged frame in the newest segment and be lost with it: the host must stop.
+        await AppendEventsAsync(5, padding: 0);
+        var log = new FaultyLog(_log, failingPolls: int.MaxValue, () => new InvalidDataException("unreadable record at offset 3"));
+
+        await using var consumer = Start(log, Settings());
+        var stopped = await Assert.ThrowsAnyAsync<InvalidDataException>(() => consumer.Consumer.ExecuteTask!.WaitAsync(Patience, Ct));
+        Assert.Contains("unreadable record", stopped.Message, StringComparison.Ordinal);
+        Assert.Equal(1, log.FailedPolls);
+        Assert.Empty(_applied);
+    }
+
+    [Fact]
     public async Task Batches_stay_within_MaxBatchBytes_and_every_record_is_applied()
     {
         // Events of ~3 KiB (their JSON), a byte bound of 16 KiB: at most 5 per batch, though MaxBatchSize allows 1000.
@@ -216,7 +230,7 @@ public sealed class IngestConsumerTests : IAsyncDisposable
     }
 
     /// <summary>The log, whose consumers fail their first <c>failingPolls</c> polls as a segment that cannot be opened does.</summary>
-    private sealed class FaultyLog(IIngestLog inner, int failingPolls) : IIngestLog
+    private sealed class FaultyLog(IIngestLog inner, int failingPolls, Func<Exception>? failure = null) : IIngestLog
     {
         private int _failed;
 
@@ -231,6 +245,8 @@ public sealed class IngestConsumerTests : IAsyncDisposable
         public ValueTask AppendAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken = default) => inner.AppendAsync(records, cancellationToken);
 
         public IIngestConsumer Subscribe(string group) => new Consumer(this, inner.Subscribe(group));
+
+        private Exception Failure() => failure?.Invoke() ?? new IOException("Too many open files");
 
         /// <summary>True while polls are still to fail; counts the failure.</summary>
         private bool Fail()
@@ -254,7 +270,7 @@ public sealed class IngestConsumerTests : IAsyncDisposable
             {
                 if (log.Fail())
                 {
-                    throw new IOException("Too many open files");
+                    throw log.Failure();
                 }
 
                 return inner.PollAsync(maxRecords, maxBytes, maxWait, cancellationToken);
