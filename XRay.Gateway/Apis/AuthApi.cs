@@ -21,7 +21,7 @@ public static class AuthApi
         api.MapPost("/register", RegisterAsync).WithName("Register").WithSummary("Create a user account.").AllowAnonymous().WithSmallBody().RequireRateLimiting(RateLimiting.AuthPolicy);
         api.MapPost("/login", LoginAsync).WithName("Login").WithSummary("Exchange email and password for a JWT.").AllowAnonymous().WithSmallBody().RequireRateLimiting(RateLimiting.AuthPolicy);
         api.MapGet("/key", CheckKey).WithName("CheckApiKey").WithSummary("Tell an SDK which project its x-api-key belongs to.")
-            .RequireAuthorization(GatewayPolicies.ApiKey);
+            .RequireAuthorization(GatewayPolicies.ApiKey).RequireRateLimiting(RateLimiting.SdkPolicy); // every key lookup costs the store
         return app;
     }
 

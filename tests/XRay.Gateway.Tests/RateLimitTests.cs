@@ -41,5 +41,13 @@ public sealed class RateLimitTests
         Array.ForEach(ingest, r => r.Dispose());
         Assert.Contains(HttpStatusCode.Accepted, ingestStatuses);
         Assert.Contains(HttpStatusCode.TooManyRequests, ingestStatuses);
+
+        // The SDK's key check is an SDK request too, and random keys share their address's bucket: each lookup costs the store.
+        var checks = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => client.SendAsync(
+            XRayApi.WithKey(HttpMethod.Get, "api/v1/auth/key", "xray_" + Guid.NewGuid().ToString("N"), null))));
+        var checkStatuses = checks.Select(r => r.StatusCode).ToList();
+        Array.ForEach(checks, r => r.Dispose());
+        Assert.Contains(HttpStatusCode.Unauthorized, checkStatuses);
+        Assert.Contains(HttpStatusCode.TooManyRequests, checkStatuses);
     }
 }
