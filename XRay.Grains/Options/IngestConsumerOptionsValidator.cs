@@ -12,8 +12,8 @@ public sealed class IngestConsumerOptionsValidator : IValidateOptions<IngestCons
         {
             failures.Add(
                 $"Ingest:Consumer:{nameof(IngestConsumerOptions.GroupId)} '{options.GroupId}' must be 1 to {MaxGroupIdLength} ASCII " +
-                "letters, digits, '.', '_' or '-', not starting with '.' (the characters Kafka allows in a group id; the embedded " +
-                "log names a file after it).");
+                "letters, digits, '.', '_' or '-', not starting with '.' (the embedded log names a file after it; Kafka " +
+                "topic names take the same characters).");
         }
 
         if (options.MaxBatchBytes is < 1024 or > 1L << 30)
@@ -65,8 +65,8 @@ public sealed class IngestConsumerOptionsValidator : IValidateOptions<IngestCons
     }
 
     /// <summary>
-    /// The longest group id: Kafka allows 249 characters, but the embedded log keeps a group's offsets in
-    /// <c>{group}.offsets</c>, and a file name has at most 255 bytes.
+    /// The longest group id: the embedded log keeps a group's offsets in <c>{group}.offsets</c>, and a file name has at
+    /// most 255 bytes. (Kafka itself takes any group id; the rule is the embedded log's, applied whichever log runs.)
     /// </summary>
     public const int MaxGroupIdLength = 200;
 
