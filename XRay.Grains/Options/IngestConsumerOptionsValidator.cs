@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using XRay.Grains.Ingest.Embedded;
 
 namespace XRay.Grains.Options;
 
@@ -8,10 +9,13 @@ public sealed class IngestConsumerOptionsValidator : IValidateOptions<IngestCons
     public ValidateOptionsResult Validate(string? name, IngestConsumerOptions options)
     {
         var failures = new List<string>();
-        if (!IsValidGroupId(options.GroupId))
+
+        // The embedded log's rule, applied whichever log runs (Kafka itself takes any group id): checked here at start,
+        // where a group the log refused at its first subscribe stopped the host after start-up.
+        if (!EmbeddedIngestLog.IsValidGroup(options.GroupId))
         {
             failures.Add(
-                $"Ingest:Consumer:{nameof(IngestConsumerOptions.GroupId)} '{options.GroupId}' must be 1 to {MaxGroupIdLength} ASCII " +
+                $"Ingest:Consumer:{nameof(IngestConsumerOptions.GroupId)} '{options.GroupId}' must be 1 to {EmbeddedIngestLog.MaxGroupLength} ASCII " +
                 "letters, digits, '.', '_' or '-', not starting with '.' (the embedded log names a file after it; Kafka " +
                 "topic names take the same characters).");
         }
@@ -63,15 +67,4 @@ public sealed class IngestConsumerOptionsValidator : IValidateOptions<IngestCons
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-
-    /// <summary>
-    /// The longest group id: the embedded log keeps a group's offsets in <c>{group}.offsets</c>, and a file name has at
-    /// most 255 bytes. (Kafka itself takes any group id; the rule is the embedded log's, applied whichever log runs.)
-    /// </summary>
-    public const int MaxGroupIdLength = 200;
-
-    /// <summary>Kafka's legal characters (letters, digits, '.', '_', '-'), and a file name that is not hidden or relative.</summary>
-    private static bool IsValidGroupId(string? groupId)
-        => !string.IsNullOrEmpty(groupId) && groupId.Length <= MaxGroupIdLength && groupId[0] != '.'
-            && groupId.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 }

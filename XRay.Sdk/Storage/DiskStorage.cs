@@ -54,18 +54,6 @@ internal sealed class DiskStorage : SpoolStorage
         }
     }
 
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // the start-up scan deletes what is left
-        }
-    }
-
     protected override byte[]? ReadCore(string key)
     {
         try
@@ -78,15 +66,18 @@ internal sealed class DiskStorage : SpoolStorage
         }
     }
 
-    protected override void DeleteCore(string key)
+    // best effort: an entry that cannot be deleted now is sent again later, and ids make that harmless
+    protected override void DeleteCore(string key) => TryDelete(PathOf(key));
+
+    /// <summary>Deletes a file if it can; what is left is deleted by the start-up scan, or sent again.</summary>
+    private static void TryDelete(string path)
     {
         try
         {
-            File.Delete(PathOf(key));
+            File.Delete(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // best effort: a file that cannot be deleted now is sent again later, and ids make that harmless
         }
     }
 

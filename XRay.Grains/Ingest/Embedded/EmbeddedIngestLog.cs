@@ -232,13 +232,24 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
     private void SignalDurable()
         => Interlocked.Exchange(ref _durableSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
+    /// <summary>
+    /// The longest group: a group's offsets are kept in <c>{group}.offsets</c>, and a file name has at most 255 bytes.
+    /// </summary>
+    internal const int MaxGroupLength = 200;
+
+    /// <summary>
+    /// Whether <paramref name="group"/> can name a file here: 1 to <see cref="MaxGroupLength"/> ASCII letters, digits,
+    /// '-', '_' and '.', and not a hidden or relative path. The consumer's options are checked against it at start.
+    /// </summary>
+    internal static bool IsValidGroup(string? group)
+        => !string.IsNullOrEmpty(group) && group.Length <= MaxGroupLength && group[0] != '.'
+            && group.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
     private static void ValidateGroup(string group)
     {
-        // The group names a file: letters, digits, '-', '_' and '.' only, and not a relative path.
-        if (string.IsNullOrEmpty(group) || group.Length > 200 || group.StartsWith('.')
-            || !group.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        if (!IsValidGroup(group))
         {
-            throw new ArgumentException($"Consumer group '{group}' must be 1-200 letters, digits, '-', '_' or '.', not starting with '.'.", nameof(group));
+            throw new ArgumentException($"Consumer group '{group}' must be 1-{MaxGroupLength} letters, digits, '-', '_' or '.', not starting with '.'.", nameof(group));
         }
     }
 

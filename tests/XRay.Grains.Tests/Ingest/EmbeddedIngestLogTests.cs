@@ -184,31 +184,49 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
         Assert.Equal(Enumerable.Range(50, 50), (await PollAsync(resumed, 50)).Select(Number));
     }
 
-    [Fact]
-    public async Task A_damaged_frame_the_group_read_already_in_a_sealed_segment_costs_that_segments_rest_not_the_partition()
+    /// <summary>One partition of the smallest segments, <paramref name="count"/> records appended one at a time (numbered from 0).</summary>
+    private async Task<IIngestLog> AppendOneByOneToSmallSegmentsAsync(int count)
     {
         Options.Partitions = 1;
         Options.SegmentBytes = EmbeddedIngestLogOptionsValidator.MinSegmentBytes;
         var log = OpenLog();
-        for (var n = 0; n < 30; n++)
+        for (var n = 0; n < count; n++)
         {
             await log.AppendAsync(Records([n]), Ct);
         }
+
+        return log;
+    }
+
+    /// <summary>Commits the group's offset past <paramref name="offset"/>, reading the <paramref name="count"/> records there are.</summary>
+    private static async Task CommitThroughAsync(IIngestLog log, int offset, int count)
+    {
+        await using var consumer = log.Subscribe(Group);
+        await consumer.CommitAsync((await PollAsync(consumer, count)).Take(offset + 1).ToList(), Ct);
+    }
+
+    /// <summary>Flips a byte of the first record's payload in the segment starting at <paramref name="segmentBase"/>, as a failing disk might.</summary>
+    private async Task DamageFirstFrameAsync(int segmentBase)
+    {
+        var segment = Path.Combine(SegmentDirectory, $"{segmentBase:D20}.log");
+        var bytes = await File.ReadAllBytesAsync(segment, Ct);
+        bytes[RecordFrame.HeaderSize] ^= 0xFF;
+        await File.WriteAllBytesAsync(segment, bytes, Ct);
+    }
+
+    [Fact]
+    public async Task A_damaged_frame_the_group_read_already_in_a_sealed_segment_costs_that_segments_rest_not_the_partition()
+    {
+        var log = await AppendOneByOneToSmallSegmentsAsync(30);
 
         // The group resumes in the middle of the second segment, a sealed one; a frame before that point is damaged
         // afterwards (the disk), so the reader cannot count its way to the group's offset.
         var bases = SegmentBases();
         var (damagedBase, nextBase) = ((int)bases[1], (int)bases[2]);
         Assert.True(nextBase - damagedBase >= 2, $"segments {string.Join(',', bases)}");
-        await using (var consumer = log.Subscribe(Group))
-        {
-            await consumer.CommitAsync((await PollAsync(consumer, 30)).Take(damagedBase + 1).ToList(), Ct);
-        }
+        await CommitThroughAsync(log, damagedBase, 30);
 
-        var segment = Path.Combine(SegmentDirectory, $"{damagedBase:D20}.log");
-        var bytes = await File.ReadAllBytesAsync(segment, Ct);
-        bytes[RecordFrame.HeaderSize] ^= 0xFF;
-        await File.WriteAllBytesAsync(segment, bytes, Ct);
+        await DamageFirstFrameAsync(damagedBase);
 
         log = await ReopenAsync(log);
         await using var resumed = log.Subscribe(Group);
@@ -220,28 +238,16 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
     [Fact]
     public async Task A_damaged_segment_skipped_on_resume_onto_an_empty_active_segment_reads_nothing_and_throws_nothing()
     {
-        Options.Partitions = 1;
-        Options.SegmentBytes = EmbeddedIngestLogOptionsValidator.MinSegmentBytes;
-        var log = OpenLog();
-        for (var n = 0; n < 30; n++)
-        {
-            await log.AppendAsync(Records([n]), Ct);
-        }
+        var log = await AppendOneByOneToSmallSegmentsAsync(30);
 
         // The group resumes inside the last segment, which a crash right after a roll leaves followed by an empty one;
         // a frame before the group's offset is damaged, so the seek skips onto the empty segment: the durable end.
         var damagedBase = (int)SegmentBases()[^1];
         Assert.True(30 - damagedBase >= 2, $"segments {string.Join(',', SegmentBases())}");
-        await using (var consumer = log.Subscribe(Group))
-        {
-            await consumer.CommitAsync((await PollAsync(consumer, 30)).Take(damagedBase + 1).ToList(), Ct);
-        }
+        await CommitThroughAsync(log, damagedBase, 30);
 
         await CloseLogAsync(log);
-        var segment = Path.Combine(SegmentDirectory, $"{damagedBase:D20}.log");
-        var bytes = await File.ReadAllBytesAsync(segment, Ct);
-        bytes[RecordFrame.HeaderSize] ^= 0xFF;
-        await File.WriteAllBytesAsync(segment, bytes, Ct);
+        await DamageFirstFrameAsync(damagedBase);
         await File.WriteAllBytesAsync(Path.Combine(SegmentDirectory, $"{30:D20}.log"), [], Ct);
 
         log = OpenLog();
