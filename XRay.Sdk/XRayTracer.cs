@@ -75,7 +75,10 @@ public sealed class XRayTracer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Sends everything recorded so far. Returns within <paramref name="timeout"/> (default <see cref="XRayOptions.ShutdownTimeout"/>).</summary>
-    /// <returns><see langword="true"/> when everything was delivered; <see langword="false"/> when some is still spooled.</returns>
+    /// <returns>
+    /// <see langword="true"/> when nothing recorded is left to send: delivered, or refused by the gateway and counted as
+    /// dropped in <see cref="Stats"/>; <see langword="false"/> when some is still spooled.
+    /// </returns>
     public Task<bool> FlushAsync(TimeSpan? timeout = null) =>
         _pipeline?.FlushAsync(timeout ?? _options.ShutdownTimeout) ?? Task.FromResult(true);
 

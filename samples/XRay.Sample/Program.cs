@@ -33,9 +33,9 @@ await using (var tracer = new XRayTracer(options, logging))
     }
 
     // disposing flushes (within XRayOptions.ShutdownTimeout); FlushAsync just lets us report the outcome
-    var delivered = await tracer.FlushAsync();
+    var flushed = await tracer.FlushAsync(); // true once nothing is left to send: delivered, or refused and counted as dropped
     var s = tracer.Stats;
-    Console.WriteLine($"delivered: {delivered}; events sent {s.EventsSent}, dropped {s.EventsDropped}, retries {s.Retries}, blobs sent {s.BlobsSent}, spool {(s.SpoolIsDisk ? "disk" : "memory")} {s.SpoolBytes} B");
+    Console.WriteLine($"flushed: {flushed}; events sent {s.EventsSent}, dropped {s.EventsDropped}, retries {s.Retries}, blobs sent {s.BlobsSent}, spool {(s.SpoolIsDisk ? "disk" : "memory")} {s.SpoolBytes} B");
 }
 
 return 0;

@@ -6,7 +6,8 @@ namespace XRay.Gateway.Tests;
 /// <summary>
 /// At the shipped log levels (appsettings.json) ingest logs nothing per trace. Orleans places every new trace grain
 /// through a Polly pipeline that logs two Information entries per placement: at 25,000 events/s, about 3,000 console
-/// entries a second on the ingest path, before <c>"Polly": "Warning"</c>.
+/// entries a second on the ingest path, before <c>"Polly": "Warning"</c>. Nor does it log per request refused for a bad
+/// API key: a flood of them would fill the log.
 /// </summary>
 public sealed class ShippedLoggingTests
 {
@@ -14,9 +15,7 @@ public sealed class ShippedLoggingTests
     public async Task At_the_shipped_log_levels_ingest_logs_nothing_per_trace()
     {
         var ct = TestContext.Current.CancellationToken;
-        // the harness quiets everything to Warning; put the shipped default back so appsettings.json decides
-        await using var gateway = new GatewayProcess(settings: new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Information" });
-        await gateway.StartAsync();
+        await using var gateway = await StartAtShippedLevelsAsync();
         using var client = gateway.CreateClient();
         var project = await client.CreateProjectWithKeyAsync(await client.RegisterAndLoginAsync());
         var linesBefore = gateway.Output.Split(Environment.NewLine).Length;
@@ -37,5 +36,41 @@ public sealed class ShippedLoggingTests
         var linesAfter = output.Split(Environment.NewLine).Length;
         Assert.DoesNotContain("Polly[", output, StringComparison.Ordinal);
         Assert.True(linesAfter - linesBefore < traces, $"{linesAfter - linesBefore} lines logged for {traces} traces:{Environment.NewLine}{output}");
+    }
+
+    [Fact]
+    public async Task At_the_shipped_log_levels_a_refused_api_key_logs_nothing_per_request()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var gateway = await StartAtShippedLevelsAsync();
+        using var client = gateway.CreateClient();
+        var linesBefore = gateway.Output.Split(Environment.NewLine).Length;
+
+        const int requests = 12;
+        for (var i = 0; i < requests; i++)
+        {
+            using var refused = await client.SendAsync(XRayApi.WithKey(HttpMethod.Get, "api/v1/auth/key", "xray_not-a-key", null), ct);
+            Assert.Contains(refused.StatusCode, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests });
+        }
+
+        var output = gateway.Output;
+        var linesAfter = output.Split(Environment.NewLine).Length;
+        Assert.True(linesAfter - linesBefore < requests, $"{linesAfter - linesBefore} lines logged for {requests} refused keys:{Environment.NewLine}{output}");
+    }
+
+    /// <summary>The harness quiets everything to Warning; this puts the shipped default back so appsettings.json decides.</summary>
+    private static async Task<GatewayProcess> StartAtShippedLevelsAsync()
+    {
+        var gateway = new GatewayProcess(settings: new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Information" });
+        try
+        {
+            await gateway.StartAsync();
+            return gateway;
+        }
+        catch
+        {
+            await gateway.DisposeAsync();
+            throw;
+        }
     }
 }
