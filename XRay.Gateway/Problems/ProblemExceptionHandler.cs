@@ -104,9 +104,10 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
     private const int SqliteFull = 13;
     private const int SqliteCantOpen = 14;
 
+    // System.Text.Json counts lines and bytes from 0; editors and people count from 1
     private static string Describe(JsonException json) =>
         json.Path is { Length: > 0 } path
-            ? $"The body is not valid JSON for this endpoint at '{path}' (line {json.LineNumber}, byte {json.BytePositionInLine}): {FirstSentence(json.Message)}"
+            ? $"The body is not valid JSON for this endpoint at '{path}' (line {json.LineNumber + 1}, byte {json.BytePositionInLine + 1}): {FirstSentence(json.Message)}"
             : $"The body is not valid JSON: {FirstSentence(json.Message)}";
 
     private static string FirstSentence(string message)

@@ -80,6 +80,8 @@ public sealed class BadInputTests(GatewayFixture fixture)
     [Theory]
     [InlineData("{\"email\":", "JSON")]
     [InlineData("{\"email\":12}", "$.email")]
+    [InlineData("{\"email\":12}", "(line 1, byte 12)")] // counted from 1, as an editor does
+    [InlineData("{\n \"email\":12}", "(line 2, ")]
     public async Task Malformed_json_is_a_problem_even_for_a_client_that_accepts_no_json(string body, string mentioned)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/auth/register") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
