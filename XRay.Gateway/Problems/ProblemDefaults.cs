@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace XRay.Gateway.Problems;
@@ -5,13 +6,20 @@ namespace XRay.Gateway.Problems;
 /// <summary>
 /// Fills in a detail for problems the framework raises without one (oversize body, wrong media type,
 /// unknown route), so every 4xx says what was wrong; an oversize body's problem also carries the limit
-/// as <see cref="ProblemTypes.MaxBodyBytes"/>, so a client can split what it sends.
+/// as <see cref="ProblemTypes.MaxBodyBytes"/>, so a client can split what it sends; and every problem names its request's
+/// W3C trace id <c>requestId</c>.
 /// </summary>
 public static class ProblemDefaults
 {
     public static void Customize(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
+        // The framework names the request's W3C trace id "traceId", which in X-Ray is a pipeline run's id (and an ingest
+        // rejection's field): the same value under a name that cannot be mistaken for one. A problem written without the
+        // framework's defaults (a client that accepts no JSON) gets it too.
+        var requestId = problem.Extensions.Remove("traceId", out var id) ? id : Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
+        problem.Extensions.TryAdd("requestId", requestId);
+
         if (problem is { Status: StatusCodes.Status413PayloadTooLarge, Detail: null }
             && context.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit)
         {

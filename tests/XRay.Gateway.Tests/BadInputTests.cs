@@ -136,6 +136,8 @@ public sealed class BadInputTests(GatewayFixture fixture)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(text).RootElement;
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.False(problem.TryGetProperty("traceId", out _), $"{because}: the request's id is named traceId, an X-Ray run's name: {text}");
+        Assert.Equal(JsonValueKind.String, problem.GetProperty("requestId").ValueKind);
         Assert.True(text.Contains(mentioned, StringComparison.OrdinalIgnoreCase), $"{because}: the problem should mention '{mentioned}': {text}");
     }
 }
