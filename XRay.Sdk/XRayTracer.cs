@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using XRay.Sdk.Diagnostics;
 using XRay.Sdk.Events;
 using XRay.Sdk.Processing;
+using XRay.Sdk.Storage;
 
 namespace XRay.Sdk;
 
@@ -35,7 +36,7 @@ public sealed class XRayTracer : IAsyncDisposable, IDisposable
     {
     }
 
-    internal XRayTracer(XRayOptions options, ILoggerFactory? loggerFactory, TimeProvider time, HttpMessageHandler? handler)
+    internal XRayTracer(XRayOptions options, ILoggerFactory? loggerFactory, TimeProvider time, HttpMessageHandler? handler, StorageOpener? openStorage = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         XRayOptionsValidator.ThrowIfInvalid(options);
@@ -48,7 +49,7 @@ public sealed class XRayTracer : IAsyncDisposable, IDisposable
 
         if (options.Enabled)
         {
-            _pipeline = new EventPipeline(options, time, _counters, logger, handler);
+            _pipeline = new EventPipeline(options, time, _counters, logger, handler, openStorage);
             _metrics = new TracerMetrics(options.ProjectId!, _counters, _pipeline);
         }
     }
@@ -57,7 +58,8 @@ public sealed class XRayTracer : IAsyncDisposable, IDisposable
     public bool IsEnabled => _pipeline is not null;
 
     /// <summary>What the tracer has recorded, sent, spooled, dropped and retried so far.</summary>
-    public XRayStats Stats => _counters.Snapshot(_pipeline?.Storage.Size ?? 0, _pipeline?.Storage.IsDurable ?? false);
+    /// <remarks>Never waits for the spool: while it is still opening (in the background, from the constructor on) it reports 0 bytes, not on disk.</remarks>
+    public XRayStats Stats => _counters.Snapshot(_pipeline?.SpoolBytes ?? 0, _pipeline?.SpoolIsDisk ?? false);
 
     internal EventPipeline? Pipeline => _pipeline;
 

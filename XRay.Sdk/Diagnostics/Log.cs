@@ -64,4 +64,7 @@ internal static partial class Log
 
     [LoggerMessage(20, LogLevel.Warning, "X-Ray gave up on {Key}: the server failed on it {Attempts} times, last with {Status}; it is dropped so the entries behind it are sent (XRay:MaxServerErrorAttempts): {Detail}")]
     public static partial void GaveUp(ILogger logger, string key, int attempts, int status, string? detail);
+
+    [LoggerMessage(21, LogLevel.Debug, "X-Ray flush finished: False, the spool at {Path} is still opening (a slow or hung disk); what was recorded waits for it.")]
+    public static partial void FlushedBeforeOpen(ILogger logger, string path);
 }

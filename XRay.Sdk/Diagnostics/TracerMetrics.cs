@@ -59,7 +59,7 @@ internal sealed class TracerMetrics : IDisposable
         // sizes that go up and down and add up across tracers: up-down counters, as the runtime's own size metrics
         meter.CreateObservableUpDownCounter("xray.sdk.queue.size", () => Measure(t => t._pipeline.Queued), "{item}", "Events and data blobs waiting for a worker or being serialized.");
         meter.CreateObservableUpDownCounter("xray.sdk.spool.entries", () => Measure(t => t._pipeline.SpoolEntries), "{entry}", "Batches and data blobs in the spool, waiting to be sent.");
-        meter.CreateObservableUpDownCounter("xray.sdk.spool.size", () => Measure(t => t._pipeline.Storage.Size), "By", "Bytes in the spool.");
+        meter.CreateObservableUpDownCounter("xray.sdk.spool.size", () => Measure(t => t._pipeline.SpoolBytes), "By", "Bytes in the spool.");
         return meter;
     }
 

@@ -11,8 +11,12 @@ namespace XRay.Sdk;
 /// <param name="BlobsSent">Data blobs uploaded.</param>
 /// <param name="BlobsDropped">Data blobs lost, for the same reasons as events.</param>
 /// <param name="Retries">HTTP attempts that failed transiently and were retried.</param>
-/// <param name="SpoolBytes">Bytes waiting in the spool now.</param>
-/// <param name="SpoolIsDisk"><see langword="true"/> when the spool is on disk, <see langword="false"/> when it fell back to memory.</param>
+/// <param name="SpoolBytes">Bytes waiting in the spool now; 0 while the spool is still opening (it opens in the background).</param>
+/// <param name="SpoolIsDisk">
+/// <see langword="true"/> when what is spooled now goes to disk; <see langword="false"/> when it stays in memory and dies
+/// with the process: the spool fell back to memory at start, the disk refuses writes now (until it takes one again), or
+/// the spool is still opening.
+/// </param>
 public readonly record struct XRayStats(
     long EventsRecorded,
     long EventsSpooled,

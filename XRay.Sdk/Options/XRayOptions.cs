@@ -28,7 +28,8 @@ public sealed class XRayOptions
 
     /// <summary>
     /// The directory where batches and data blobs wait until they are sent. Default <see langword="null"/>:
-    /// <c>{system temp}/xray-sdk/{ProjectId}</c>. When it cannot be written, the tracer spools in memory.
+    /// <c>{system temp}/xray-sdk/{ProjectId}</c>. When it cannot be written, the tracer spools in memory. Tracers of
+    /// different projects may share one: file names start with the project id, and each sends only its own project's.
     /// </summary>
     public string? TempDir { get; set; }
 

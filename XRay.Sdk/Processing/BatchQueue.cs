@@ -5,7 +5,10 @@ namespace XRay.Sdk.Processing;
 /// when it nears the gateway's body limit, or when the interval has passed since its first event.
 /// The timer only runs while a batch is open, so an idle tracer costs nothing. Once disposed, the timer is gone:
 /// an event added later (by a worker that finished it after the tracer stopped) waits for a full batch or a
-/// <see cref="Flush"/>, which the worker calls on its way out.
+/// <see cref="Flush"/>, which the worker calls on its way out. While the spool is still opening (<c>ready</c>), the
+/// timer and <see cref="Dispose"/> leave the batch open and hand it on once it opens: they run on the thread pool, and
+/// waiting there would hold a pool thread per tick until then (a hung disk: for good). A worker that fills the batch
+/// hands it on itself and waits, which holds the queue, and so memory, to its bounds.
 /// </summary>
 internal sealed class BatchQueue : IDisposable
 {
@@ -17,18 +20,26 @@ internal sealed class BatchQueue : IDisposable
     private readonly TimeSpan _interval;
     private readonly Action<List<byte[]>> _flush;
     private readonly ITimer _timer;
+    private readonly Task _ready;
     private List<byte[]> _batch = [];
     private long _bytes;
     private bool _timerRunning;
     private bool _disposed;
     private int _inHand;
+    private int _deferred;
 
-    public BatchQueue(int maxBatchSize, TimeSpan interval, Action<List<byte[]>> flush, TimeProvider time)
+    /// <param name="maxBatchSize">A batch is handed on as soon as it holds this many events.</param>
+    /// <param name="interval">... or this long after its first event.</param>
+    /// <param name="flush">Hands a batch on (spools it).</param>
+    /// <param name="time">The timer's clock.</param>
+    /// <param name="ready">Completes when <paramref name="flush"/> can run without waiting (the spool is open); <see langword="null"/>: now.</param>
+    public BatchQueue(int maxBatchSize, TimeSpan interval, Action<List<byte[]>> flush, TimeProvider time, Task? ready = null)
     {
         _maxBatchSize = maxBatchSize;
         _interval = interval;
         _flush = flush;
-        _timer = time.CreateTimer(_ => Flush(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _ready = ready ?? Task.CompletedTask;
+        _timer = time.CreateTimer(_ => FlushWhenReady(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Whether the interval timer is armed (a batch is open).</summary>
@@ -112,7 +123,7 @@ internal sealed class BatchQueue : IDisposable
         }
     }
 
-    /// <summary>Stops the timer for good and hands on whatever is open (see the class remarks for what comes later).</summary>
+    /// <summary>Stops the timer for good and hands on whatever is open, now or once the spool opens (see the class remarks).</summary>
     public void Dispose()
     {
         lock (_gate)
@@ -122,7 +133,23 @@ internal sealed class BatchQueue : IDisposable
         }
 
         _timer.Dispose();
-        Flush();
+        FlushWhenReady();
+    }
+
+    /// <summary>
+    /// <see cref="Flush"/> now, or once the spool opens. Until then the timer stays marked as running, so no later event
+    /// arms it again: one continuation hands on whatever is open at that moment.
+    /// </summary>
+    private void FlushWhenReady()
+    {
+        if (_ready.IsCompleted)
+        {
+            Flush();
+        }
+        else if (Interlocked.Exchange(ref _deferred, 1) == 0)
+        {
+            _ = _ready.ContinueWith(_ => Flush(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
     }
 
     private void HandOn(List<byte[]> batch)

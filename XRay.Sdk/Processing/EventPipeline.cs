@@ -11,7 +11,8 @@ namespace XRay.Sdk.Processing;
 
 /// <summary>
 /// Everything behind an enabled tracer: the worker pool that serializes, the batch queue, the spool and
-/// the two uploaders. The caller's thread only reaches <see cref="Post"/>.
+/// the two uploaders. The caller's thread only reaches <see cref="Post"/>, and the stats and flush, which never wait for
+/// the spool: it is opened on the thread pool (<see cref="OpeningStorage"/>), and until then they answer without it.
 /// </summary>
 internal sealed class EventPipeline : IAsyncDisposable
 {
@@ -23,14 +24,15 @@ internal sealed class EventPipeline : IAsyncDisposable
     private readonly JsonSerializerOptions _json;
     private readonly ILogger _logger;
     private readonly HttpClient _http;
-    private readonly IStorageAdapter _storage;
+    private readonly OpeningStorage _storage;
+    private readonly string _spoolDirectory;
     private readonly WorkerPool<PendingEvent> _workers;
     private readonly BatchQueue _batches;
     private readonly EventUploader _events;
     private readonly DataUploader _blobs;
     private volatile bool _stopped;
 
-    public EventPipeline(XRayOptions options, TimeProvider time, Counters counters, ILogger logger, HttpMessageHandler? handler)
+    public EventPipeline(XRayOptions options, TimeProvider time, Counters counters, ILogger logger, HttpMessageHandler? handler, StorageOpener? openStorage = null)
     {
         Time = time;
         Counters = counters;
@@ -44,15 +46,21 @@ internal sealed class EventPipeline : IAsyncDisposable
         var api = new ApiClient(_http, options.ApiKey!);
         var policy = new DeliveryPolicy(options, time, counters, logger);
 
-        _storage = StorageFactory.Open(options, key => LostEntries.Count(key, "the spool was full; oldest entry evicted", counters, logger), logger);
+        var open = openStorage ?? StorageFactory.Open;
+        _spoolDirectory = options.ResolveTempDir();
+        _storage = new OpeningStorage(() =>
+        {
+            var storage = open(options, key => LostEntries.Count(key, "the spool was full; oldest entry evicted", counters, logger), logger);
+            Log.Started(logger, options.BaseUrl, storage.IsDurable ? "disk" : "memory", storage.Location, storage.Count); // before the uploaders take any
+            return storage;
+        });
         _events = new EventUploader(_storage, api, policy, counters, logger);
         _blobs = new DataUploader(_storage, api, policy, counters, logger);
-        _batches = new BatchQueue(options.MaxBatchSize, options.BatchInterval, _events.Spool, time);
+        _batches = new BatchQueue(options.MaxBatchSize, options.BatchInterval, _events.Spool, time, _storage.Opened);
         _workers = new WorkerPool<PendingEvent>(options.WorkerPoolSize, options.MaxQueueSize, Process, Drop, _batches.Flush, logger);
 
-        Log.Started(logger, options.BaseUrl, _storage.IsDurable ? "disk" : "memory", _storage.Location, _events.Pending + _blobs.Pending);
-        _events.Start();
-        _blobs.Start();
+        _events.Start(_storage.Opened);
+        _blobs.Start(_storage.Opened);
         if (options.Debug)
         {
             _ = CheckKeyAsync(api);
@@ -63,13 +71,17 @@ internal sealed class EventPipeline : IAsyncDisposable
 
     public Counters Counters { get; }
 
-    public IStorageAdapter Storage => _storage;
+    /// <summary>Bytes in the spool; 0 while it is still opening.</summary>
+    public long SpoolBytes => _storage.Current?.Size ?? 0;
+
+    /// <summary>Whether a write now lands on disk; <see langword="false"/> while the spool is still opening.</summary>
+    public bool SpoolIsDisk => _storage.Current?.WritesToDisk ?? false;
 
     /// <summary>Events and blobs waiting for a worker or being serialized.</summary>
     public long Queued => _workers.Pending;
 
-    /// <summary>Batches and blobs in the spool.</summary>
-    public int SpoolEntries => _storage.Count;
+    /// <summary>Batches and blobs in the spool; 0 while it is still opening.</summary>
+    public int SpoolEntries => _storage.Current?.Count ?? 0;
 
     /// <summary>Hot path: hand the event to the workers, or drop and count it if they are that far behind.</summary>
     public void Post(PendingEvent e)
@@ -96,9 +108,12 @@ internal sealed class EventPipeline : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends everything recorded so far, within <paramref name="timeout"/>; <see langword="true"/> when all of it went out.</summary>
+    /// <summary>
+    /// Sends everything recorded so far, within <paramref name="timeout"/>; <see langword="true"/> when all of it went out,
+    /// <see langword="false"/> while the spool is still opening (what was recorded waits for it).
+    /// </summary>
     public Task<bool> FlushAsync(TimeSpan timeout) =>
-        _stopped ? Task.FromResult(_storage.List("").Count == 0) : DrainAsync(new Budget(timeout, Time));
+        _stopped ? Task.FromResult(_storage.Current?.List("").Count == 0) : DrainAsync(new Budget(timeout, Time));
 
     /// <summary>
     /// Flushes, then stops, all within one budget of <paramref name="timeout"/> that each step spends from: it returns
@@ -115,14 +130,16 @@ internal sealed class EventPipeline : IAsyncDisposable
 
         // The stops run side by side on what is left, so one that is stuck takes no time from the others. Their order
         // does not matter: each worker hands on the batch as it ends (WorkerPool's exiting callback), after its last
-        // event; the last batch is spooled off this thread (a file write); an uploader takes nothing more once stopped.
+        // event; the last batch is spooled off this thread (a file write; or once the spool opens, see BatchQueue); an
+        // uploader takes nothing more once stopped.
         var workers = _workers.StopAsync(budget);
         var batch = budget.WaitAsync(Task.Run(_batches.Dispose));
         var events = _events.StopAsync(budget);
         var blobs = _blobs.StopAsync(budget);
         if (!await workers.ConfigureAwait(false))
         {
-            Log.ShutdownGaveUp(_logger, "the workers", $"{_workers.Busy} still serializing an event", timeout);
+            var detail = _storage.Current is null ? "waiting for the spool" : $"{_workers.Busy} still serializing an event";
+            Log.ShutdownGaveUp(_logger, "the workers", detail, timeout);
         }
 
         if (!await batch.ConfigureAwait(false))
@@ -140,6 +157,11 @@ internal sealed class EventPipeline : IAsyncDisposable
             Log.ShutdownGaveUp(_logger, "the data uploader", _blobs.Current ?? "stopping", timeout);
         }
 
+        if (_storage.Current is null)
+        {
+            Log.ShutdownGaveUp(_logger, "the spool", $"still opening {_spoolDirectory}", timeout); // a slow or hung disk
+        }
+
         _http.Dispose(); // ends what an uploader still has in flight, if the handler lets it
     }
 
@@ -153,9 +175,16 @@ internal sealed class EventPipeline : IAsyncDisposable
     private static TimeSpan StopReserve(TimeSpan timeout) =>
         TimeSpan.FromTicks(Math.Min(timeout.Ticks / 10, TimeSpan.FromMilliseconds(500).Ticks));
 
-    // The flush spends one shrinking budget: first the workers drain, then the batch is spooled, then the uploaders send.
+    // The flush spends one shrinking budget: first the spool opens, then the workers drain, then the batch is spooled, then
+    // the uploaders send. A spool still opening when the budget is spent holds what was recorded: nothing is sent before it.
     private async Task<bool> DrainAsync(Budget budget)
     {
+        if (!await budget.WaitAsync(_storage.Opened).ConfigureAwait(false))
+        {
+            Log.FlushedBeforeOpen(_logger, _spoolDirectory);
+            return false;
+        }
+
         var drained = await _workers.WaitDrainedAsync(() => budget.Expired, Time).ConfigureAwait(false);
         var spooled = await budget.WaitAsync(Task.Run(_batches.Flush)).ConfigureAwait(false); // a file write: not on the caller's thread
         while (_batches.InHand + _events.Pending + _blobs.Pending > 0 && !budget.Expired)

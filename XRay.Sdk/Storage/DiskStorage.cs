@@ -3,21 +3,31 @@ namespace XRay.Sdk.Storage;
 /// <summary>
 /// The spool on disk: one file per entry in the temp directory, written to <c>.tmp</c> and renamed so a
 /// crash never leaves half an entry. On start-up it scans the directory, so what an earlier process
-/// left behind is sent by this one.
+/// left behind is sent by this one. File names start with the owner (the project id), so tracers of different projects
+/// can share a directory: each takes only its own entries, which only its own key can send.
 /// </summary>
 internal sealed class DiskStorage : SpoolStorage
 {
     private const string Extension = ".xr";
     private const string TempExtension = ".tmp";
     private readonly string _directory;
+    private readonly string _prefix;
 
     /// <summary>Opens the directory; throws when it cannot be created or written.</summary>
-    public DiskStorage(string directory, long limit, Action<string>? evicted = null)
+    /// <param name="directory">Where the files are.</param>
+    /// <param name="limit">Bytes the entries may take.</param>
+    /// <param name="evicted">Told of each entry evicted to make room.</param>
+    /// <param name="owner">
+    /// Whose entries these are: file names are <c>{owner}.{key}.xr</c>. <see langword="null"/>: <c>{key}.xr</c>, and
+    /// every entry in the directory is this storage's.
+    /// </param>
+    public DiskStorage(string directory, long limit, Action<string>? evicted = null, string? owner = null)
         : base(limit, evicted)
     {
         _directory = Path.GetFullPath(directory);
+        _prefix = owner is null ? "" : owner + ".";
         Directory.CreateDirectory(_directory);
-        var probe = Path.Combine(_directory, $"probe-{Guid.NewGuid():N}{TempExtension}");
+        var probe = Path.Combine(_directory, $"{_prefix}probe-{Guid.NewGuid():N}{TempExtension}");
         File.WriteAllBytes(probe, [1]);
         File.Delete(probe);
         Scan();
@@ -29,7 +39,7 @@ internal sealed class DiskStorage : SpoolStorage
 
     protected override void WriteCore(string key, ReadOnlySpan<byte> data)
     {
-        var temp = Path.Combine(_directory, key + TempExtension);
+        var temp = Path.Combine(_directory, _prefix + key + TempExtension);
         try
         {
             try
@@ -81,21 +91,65 @@ internal sealed class DiskStorage : SpoolStorage
         }
     }
 
-    private string PathOf(string key) => Path.Combine(_directory, key + Extension);
+    private string PathOf(string key) => Path.Combine(_directory, _prefix + key + Extension);
+
+    /// <summary>
+    /// The key of a file this storage owns: one named with its prefix, or one an SDK from before owners left (a name
+    /// without one: whose it is cannot be told, so the first tracer to start on the directory takes it, as before).
+    /// <see langword="null"/> for another owner's: its own tracer sends it, with its own key.
+    /// </summary>
+    private string? KeyOf(string file)
+    {
+        var name = Path.GetFileNameWithoutExtension(file);
+        if (name.StartsWith(_prefix, StringComparison.Ordinal))
+        {
+            return name[_prefix.Length..];
+        }
+
+        return name.Contains('.', StringComparison.Ordinal) ? null : name; // keys hold no dot; owned names do
+    }
 
     private void Scan()
     {
         foreach (var stale in Directory.EnumerateFiles(_directory, "*" + TempExtension))
         {
-            File.Delete(stale); // a write cut short by a crash
+            if (KeyOf(stale) is not null)
+            {
+                File.Delete(stale); // a write cut short by a crash (another owner's may be a write under way)
+            }
         }
 
         var files = new DirectoryInfo(_directory).EnumerateFiles("*" + Extension)
-            .OrderBy(f => f.LastWriteTimeUtc)
-            .ThenBy(f => f.Name, StringComparer.Ordinal);
-        foreach (var file in files)
+            .Select(file => (File: file, Key: KeyOf(file.Name)))
+            .Where(entry => entry.Key is not null)
+            .OrderBy(entry => entry.File.LastWriteTimeUtc)
+            .ThenBy(entry => entry.File.Name, StringComparer.Ordinal);
+        foreach (var (file, key) in files)
         {
-            Recover(Path.GetFileNameWithoutExtension(file.Name), file.Length);
+            if (TryTake(file, key!))
+            {
+                Recover(key!, file.Length);
+            }
+        }
+    }
+
+    /// <summary>Gives an entry left without an owner this storage's name, so it is read and deleted as its own are.</summary>
+    private bool TryTake(FileInfo file, string key)
+    {
+        var path = PathOf(key);
+        if (string.Equals(file.FullName, path, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        try
+        {
+            File.Move(file.FullName, path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // another process took it first, or it is not this user's to take
         }
     }
 }

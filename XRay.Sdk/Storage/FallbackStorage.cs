@@ -14,7 +14,10 @@ internal sealed class FallbackStorage(DiskStorage disk, MemoryStorage memory, IL
 {
     private int _spilling;
 
-    public bool IsDurable => true;
+    public bool IsDurable => true; // per entry, IsInMemory tells what dies with the process
+
+    /// <summary><see langword="false"/> from a write the disk refused until one it takes.</summary>
+    public bool WritesToDisk => Volatile.Read(ref _spilling) == 0;
 
     public string Location => disk.Location;
 

@@ -9,6 +9,12 @@ internal interface IStorageAdapter
     /// <summary><see langword="true"/> for disk, which survives the process; <see langword="false"/> for memory.</summary>
     bool IsDurable { get; }
 
+    /// <summary>
+    /// Whether a write now lands on disk: <see cref="IsDurable"/>, except while a disk spool keeps in memory what the
+    /// disk refuses (<see cref="FallbackStorage"/>). What <see cref="XRayStats.SpoolIsDisk"/> reports.
+    /// </summary>
+    bool WritesToDisk { get; }
+
     /// <summary>Where the entries live, for logs.</summary>
     string Location { get; }
 

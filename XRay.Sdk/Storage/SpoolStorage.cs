@@ -14,6 +14,8 @@ internal abstract class SpoolStorage(long limit, Action<string>? evicted) : ISto
 
     public abstract bool IsDurable { get; }
 
+    public bool WritesToDisk => IsDurable;
+
     public abstract string Location { get; }
 
     public long Limit => limit;

@@ -45,9 +45,10 @@ internal abstract class UploadLoop
     /// <summary>The entry being sent now, for logs.</summary>
     public string? Current => _current;
 
-    public void Start()
+    /// <summary>Starts the loop; it waits for <paramref name="ready"/> (the spool opening) before its first pass, holding no thread.</summary>
+    public void Start(Task ready)
     {
-        _loop = Task.Run(RunAsync);
+        _loop = Task.Run(() => RunAsync(ready));
         Wake();
     }
 
@@ -202,17 +203,27 @@ internal abstract class UploadLoop
         }
     }
 
-    private async Task RunAsync()
+    private async Task RunAsync(Task ready)
     {
         var token = _stop.Token; // taken while the source is alive: it is disposed only once this loop has ended
         try
         {
+            await ready.WaitAsync(token).ConfigureAwait(false);
             await SendAllAsync(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // stopped while the spool was still opening
         }
         finally
         {
             _current = null;
-            DropWhatIsLeft();
+            if (ready.IsCompleted)
+            {
+                // Not before: the spool would be waited for, and nothing is in it yet (a write waits for the open, and
+                // Spool counts one in memory after the stop itself).
+                DropWhatIsLeft();
+            }
         }
     }
 

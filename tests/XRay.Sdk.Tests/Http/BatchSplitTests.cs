@@ -129,7 +129,7 @@ public sealed class BatchSplitTests : IAsyncLifetime
         var uploader = new EventUploader(storage, new ApiClient(http, FakeGateway.ApiKey), new DeliveryPolicy(options, TimeProvider.System, counters, NullLogger.Instance), counters, NullLogger.Instance);
         try
         {
-            uploader.Start();
+            uploader.Start(Task.CompletedTask);
             var traceId = $"{FakeGateway.ProjectId}-{Guid.CreateVersion7()}";
             uploader.Spool([.. Enumerable.Range(1, 20).Select(n => Encoding.UTF8.GetBytes(
                 $$"""{"eventId":"{{Guid.CreateVersion7()}}","type":"step","traceId":"{{traceId}}","timestamp":"2026-01-01T00:00:00Z","name":"step-{{n}}","stepNumber":{{n}}}"""))]);
@@ -216,6 +216,8 @@ public sealed class BatchSplitTests : IAsyncLifetime
         public ConcurrentQueue<string> Operations { get; } = new();
 
         public bool IsDurable => inner.IsDurable;
+
+        public bool WritesToDisk => inner.WritesToDisk;
 
         public string Location => inner.Location;
 

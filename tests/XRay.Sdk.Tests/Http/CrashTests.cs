@@ -65,8 +65,9 @@ public sealed partial class CrashTests : IAsyncLifetime
         Assert.Empty(Directory.GetFiles(tempDir, "*.xr"));
     }
 
+    /// <summary>The keys of the project's entries of one kind: files are named <c>{projectId}.{key}.xr</c>.</summary>
     private static string[] Spooled(string directory, string prefix) =>
-        Directory.GetFiles(directory, prefix + "*.xr").Select(Path.GetFileNameWithoutExtension).ToArray()!;
+        Directory.GetFiles(directory, $"{FakeGateway.ProjectId}.{prefix}*.xr").Select(f => Path.GetFileNameWithoutExtension(f)[(FakeGateway.ProjectId.Length + 1)..]).ToArray();
 
     private static int SpooledEvents(string directory) =>
         Spooled(directory, SpoolKey.BatchPrefix).Sum(key => SpoolKey.TryParseBatch(key, out var count) ? count : 0);

@@ -158,6 +158,61 @@ public sealed class FaultTests : GatewayBehindProxy
     }
 
     [Fact]
+    public async Task The_stats_say_the_spool_is_not_on_disk_while_the_disk_refuses_writes_and_say_so_again_once_it_takes_them()
+    {
+        var tempDir = TestTracers.NewTempDir();
+        await using var tracer = new XRayTracer(TestTracers.Options(Gateway.BaseAddress, tempDir));
+        tracer.CreateTrace("before");
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(tracer.Stats.SpoolIsDisk);
+
+        Directory.Delete(tempDir, recursive: true);
+        await File.WriteAllTextAsync(tempDir, "not a directory", TestContext.Current.CancellationToken); // every write now fails
+        tracer.CreateTrace("while-refused");
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(tracer.Stats.SpoolIsDisk); // what is spooled now dies with the process
+
+        File.Delete(tempDir);
+        Directory.CreateDirectory(tempDir);
+        tracer.CreateTrace("after");
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(tracer.Stats.SpoolIsDisk);
+        Assert.Equal(3, Gateway.Events.Count);
+    }
+
+    [Fact]
+    public async Task Tracers_of_different_projects_on_one_temp_dir_each_send_only_their_own_entries()
+    {
+        var tempDir = TestTracers.NewTempDir();
+        await Proxy.RefuseAsync();
+        var other = TestTracers.Options(Proxy.BaseAddress, tempDir, apiKey: "xray_other_key", projectId: "fedcba9876543210fedcba98");
+        other.ShutdownTimeout = TimeSpan.FromMilliseconds(100);
+        await using (var tracer = new XRayTracer(other))
+        {
+            var trace = tracer.CreateTrace("other-run");
+            trace.Step("a");
+            trace.Success();
+            await Wait.UntilAsync(() => tracer.Stats.EventsSpooled == 3, "the other project's events spooled on disk");
+        }
+
+        var theirs = Directory.GetFiles(tempDir, "*.xr");
+        Assert.NotEmpty(theirs);
+
+        // before, this tracer took the other project's entries at start and sent them with its own key: every event was
+        // refused as not of the key's project, and lost
+        await using (var mine = new XRayTracer(TestTracers.Options(Gateway.BaseAddress, tempDir)))
+        {
+            mine.CreateTrace("run").Success();
+            Assert.True(await mine.FlushAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal(2, mine.Stats.EventsSent);
+            Assert.Equal(0, mine.Stats.EventsDropped);
+        }
+
+        Assert.Equal(2, Gateway.Events.Count);
+        Assert.Equal(theirs, Directory.GetFiles(tempDir, "*.xr")); // left for the other project's next tracer
+    }
+
+    [Fact]
     public async Task What_falls_back_to_memory_mid_run_and_is_still_unsent_at_dispose_is_counted_as_dropped()
     {
         var tempDir = TestTracers.NewTempDir();

@@ -106,6 +106,24 @@ public sealed class DiskStorageTests : StorageContractTests
     }
 
     [Fact]
+    public void An_owner_takes_its_own_entries_and_those_left_without_an_owner_but_not_another_owners()
+    {
+        Assert.True(new DiskStorage(_directory, 1000, owner: "a").TryWrite("e_mine", [1]));
+        Assert.True(new DiskStorage(_directory, 1000, owner: "b").TryWrite("e_theirs", [2]));
+        File.WriteAllBytes(Path.Combine(_directory, "e_old.xr"), [3]); // left by an SDK from before owners
+        File.WriteAllBytes(Path.Combine(_directory, "b.e_cut.tmp"), [4]); // the other owner's write, under way
+
+        var mine = new DiskStorage(_directory, 1000, owner: "a");
+
+        Assert.Equal(["e_mine", "e_old"], mine.List("").Order());
+        Assert.Equal([3], mine.Read("e_old"));
+        Assert.True(File.Exists(Path.Combine(_directory, "a.e_old.xr"))); // taken: named as its own now
+        Assert.True(File.Exists(Path.Combine(_directory, "b.e_cut.tmp")));
+        Assert.Equal(["e_theirs"], new DiskStorage(_directory, 1000, owner: "b").List(""));
+        Assert.Equal(["a.e_mine.xr", "a.e_old.xr", "b.e_theirs.xr"], Directory.GetFiles(_directory, "*.xr").Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
     public void A_directory_that_cannot_be_created_falls_back_to_memory()
     {
         var file = Path.Combine(_directory, "a-regular-file");
