@@ -67,4 +67,7 @@ internal static partial class Log
 
     [LoggerMessage(21, LogLevel.Debug, "X-Ray flush finished: False, the spool at {Path} is still opening (a slow or hung disk); what was recorded waits for it.")]
     public static partial void FlushedBeforeOpen(ILogger logger, string path);
+
+    [LoggerMessage(22, LogLevel.Warning, "X-Ray blob store refused the upload of {Key} {Attempts} times, each to a fresh URL, last with {Status}; it is dropped: {Detail}")]
+    public static partial void UploadRefused(ILogger logger, string key, int attempts, int status, string? detail);
 }

@@ -1,11 +1,11 @@
-using System.Buffers;
 using System.Text.Json;
 
 namespace XRay.Sdk.Events;
 
 /// <summary>
 /// Serializes one <see cref="PendingEvent"/> to the JSON of docs/events.md. One per worker: it reuses
-/// its buffer, so serialization allocates little beyond the result.
+/// its buffer, so serialization allocates little beyond the result. An event stops being written as soon as it
+/// passes <see cref="MaxEventBytes"/>.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The writer wraps a managed buffer only and lives as long as its worker thread.")]
 internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
@@ -27,7 +27,19 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     /// </summary>
     private const int MaxRetainedBufferBytes = 1024 * 1024;
 
-    private ArrayBufferWriter<byte> _buffer = new(4096);
+    private readonly CappedBuffer _buffer = new();
+
+    /// <summary>How the fallback serializes a value apart: as <see cref="JsonSerializer.SerializeToUtf8Bytes(object?, Type, JsonSerializerOptions?)"/> would.</summary>
+    private readonly JsonWriterOptions _apartOptions = new()
+    {
+        Encoder = serializerOptions.Encoder,
+        Indented = serializerOptions.WriteIndented,
+        IndentCharacter = serializerOptions.IndentCharacter,
+        IndentSize = serializerOptions.IndentSize,
+        NewLine = serializerOptions.NewLine,
+        MaxDepth = serializerOptions.MaxDepth,
+        SkipValidation = true,
+    };
 
     public JsonSerializerOptions SerializerOptions => serializerOptions;
 
@@ -36,25 +48,36 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     private Utf8JsonWriter? _writer;
     private long _metadataAt = -1;
 
-    /// <summary>The event's UTF-8 JSON. A user object that cannot be serialized is written as its <c>ToString()</c>.</summary>
-    public byte[] Write(PendingEvent e)
+    /// <summary>
+    /// The event's UTF-8 JSON, or null when it is over <see cref="MaxEventBytes"/>: the gateway would reject it, so writing
+    /// stops as soon as it passes the limit. A user object that cannot be serialized is written as its <c>ToString()</c>.
+    /// </summary>
+    public byte[]? Write(PendingEvent e)
     {
         try
         {
-            var json = WriteCore(e, lenient: false);
-            if (!IsDeeperThan(json, MaxEventDepth) && MetadataIsObjectOrNull(json))
+            try
             {
-                return json;
+                var json = WriteCore(e, lenient: false);
+                if (!IsDeeperThan(json, MaxEventDepth) && MetadataIsObjectOrNull(json))
+                {
+                    return json;
+                }
             }
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // whatever a user's value throws (a getter, a converter of the caller's serializer options): written apart below
-        }
+            catch (Exception ex) when (ex is not (OutOfMemoryException or CappedBuffer.OverLimitException))
+            {
+                // whatever a user's value throws (a getter, a converter of the caller's serializer options): written apart below
+            }
 
-        // a value the gateway would reject (too deep, metadata that is not an object) or that could not be serialized:
-        // each user value apart, falling back to its text, so that the event itself still goes through
-        return WriteCore(e, lenient: true);
+            // a value the gateway would reject (too deep, metadata that is not an object) or that could not be serialized:
+            // each user value apart, falling back to its text, so that the event itself still goes through
+            return WriteCore(e, lenient: true);
+        }
+        catch (CappedBuffer.OverLimitException)
+        {
+            _buffer.Trim(MaxRetainedBufferBytes);
+            return null;
+        }
     }
 
     /// <summary>Whether the JSON <paramref name="json"/> nests deeper than <paramref name="maxDepth"/> levels.</summary>
@@ -93,14 +116,14 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     /// <summary>Serializes a data blob's value; one that cannot be serialized is written as its <c>ToString()</c>, a JSON string.</summary>
     public byte[] WriteValue(object? value)
     {
-        var writer = Reset();
+        var writer = Reset(int.MaxValue); // a blob has no event's limit
         try
         {
             JsonSerializer.Serialize(writer, value, value?.GetType() ?? typeof(object), serializerOptions);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException && value is not null)
         {
-            writer = Reset(); // the failed attempt left the writer mid-value
+            writer = Reset(int.MaxValue); // the failed attempt left the writer mid-value
             writer.WriteStringValue(TextOf(value));
         }
 
@@ -123,7 +146,7 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
 
     private byte[] WriteCore(PendingEvent e, bool lenient)
     {
-        var w = Reset();
+        var w = Reset(MaxEventBytes);
         _metadataAt = -1;
         {
             w.WriteStartObject();
@@ -159,18 +182,14 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     private byte[] TakeWritten()
     {
         var written = _buffer.WrittenSpan.ToArray();
-        if (_buffer.Capacity > MaxRetainedBufferBytes)
-        {
-            _buffer = new ArrayBufferWriter<byte>(4096); // the writer is pointed at it by the next Reset
-        }
-
+        _buffer.Trim(MaxRetainedBufferBytes);
         return written;
     }
 
     // One writer per worker, reset per event: the buffer and the writer are reused, not reallocated.
-    private Utf8JsonWriter Reset()
+    private Utf8JsonWriter Reset(int limit)
     {
-        _buffer.ResetWrittenCount();
+        _buffer.Reset(limit);
         if (_writer is null)
         {
             _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
@@ -276,9 +295,9 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
         byte[]? bytes;
         try
         {
-            bytes = JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), serializerOptions);
+            bytes = SerializeApart(value);
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (Exception ex) when (ex is not (OutOfMemoryException or CappedBuffer.OverLimitException))
         {
             bytes = null; // a cycle, an unsupported type, a getter or a converter that throws
         }
@@ -309,6 +328,17 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
         {
             w.WriteEndObject();
         }
+    }
+
+    /// <summary>A user value on its own, given up as soon as it passes the event's limit (it could not fit in the event).</summary>
+    private byte[] SerializeApart(object value)
+    {
+        var buffer = new CappedBuffer();
+        buffer.Reset(MaxEventBytes);
+        using var writer = new Utf8JsonWriter(buffer, _apartOptions);
+        JsonSerializer.Serialize(writer, value, value.GetType(), serializerOptions);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static string TypeName(EventType type) => type switch

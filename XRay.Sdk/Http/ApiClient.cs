@@ -1,13 +1,30 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace XRay.Sdk.Http;
 
 /// <summary>The gateway's SDK endpoints (ingest, presign, key check) and the upload to a presigned URL.</summary>
 internal sealed class ApiClient(HttpClient http, string apiKey)
 {
+    /// <summary>
+    /// The most of an error body read: the detail keeps its first 500 characters, and a problem document the SDK reads
+    /// (<see cref="BatchTooLarge"/>: <c>type</c>, <c>maxEventsPerBatch</c>, <c>maxBodyBytes</c>) takes a few hundred bytes.
+    /// A longer one is cut: its detail is the same, and a cut problem document is read as no problem document.
+    /// </summary>
+    internal const int MaxErrorBodyBytes = 16 * 1024;
+
+    /// <summary>
+    /// The most of a JSON answer read; a longer one is unreadable, as invalid JSON is. The largest the gateway sends is an
+    /// ingest <c>202</c> that rejects every event of a batch: at most 1,000 events (the bound of
+    /// <see cref="XRayOptions.MaxBatchSize"/>), each rejection an index, an event id of at most 64 characters (384 bytes
+    /// escaped) and a reason under 200 bytes: about 640 KB.
+    /// </summary>
+    internal const int MaxJsonBodyBytes = 1024 * 1024;
+
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
     public async Task<Delivery> IngestAsync(byte[] batch, CancellationToken cancellationToken)
@@ -64,7 +81,11 @@ internal sealed class ApiClient(HttpClient http, string apiKey)
         }
 
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        return await ClassifyAsync(response, cancellationToken).ConfigureAwait(false);
+        var delivery = await ClassifyAsync(response, cancellationToken).ConfigureAwait(false);
+        // the store's 403 or 400 is what an expired URL or a skewed clock gets: a fresh URL may be taken (DeliveryPolicy)
+        return delivery.Status is (int)HttpStatusCode.Forbidden or (int)HttpStatusCode.BadRequest
+            ? delivery with { Outcome = DeliveryOutcome.UploadRefused }
+            : delivery;
     }
 
     public async Task<(Delivery Delivery, KeyInfo? Key)> CheckKeyAsync(CancellationToken cancellationToken)
@@ -122,24 +143,33 @@ internal sealed class ApiClient(HttpClient http, string apiKey)
         return delay is { } d ? TimeSpan.FromTicks(Math.Clamp(d.Ticks, 0, TimeSpan.FromMinutes(5).Ticks)) : null;
     }
 
+    /// <summary>The first <see cref="MaxErrorBodyBytes"/> of the body as text (the gateway answers UTF-8), or null when it cannot be read.</summary>
     private static async Task<string?> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
-            return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var (body, _) = await BoundedBody.ReadAsync(response.Content, MaxErrorBodyBytes, cancellationToken).ConfigureAwait(false);
+            return Encoding.UTF8.GetString(body.Span);
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (e is HttpRequestException or IOException)
         {
             return null;
         }
     }
 
-    private static async Task<T?> ReadAsync<T>(HttpResponseMessage response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    /// <summary>The body as <typeparamref name="T"/>, or null when it is not that JSON or is longer than <see cref="MaxJsonBodyBytes"/>.</summary>
+    private static async Task<T?> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, CancellationToken cancellationToken)
         where T : class
     {
+        var (body, complete) = await BoundedBody.ReadAsync(response.Content, MaxJsonBodyBytes, cancellationToken).ConfigureAwait(false);
+        if (!complete)
+        {
+            return null;
+        }
+
         try
         {
-            return await response.Content.ReadFromJsonAsync(type, cancellationToken).ConfigureAwait(false);
+            return JsonSerializer.Deserialize(body.Span, type);
         }
         catch (JsonException)
         {

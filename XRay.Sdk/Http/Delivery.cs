@@ -8,9 +8,17 @@ internal enum DeliveryOutcome
 
     /// <summary>
     /// Refused for good (400, 401, 403, 404, 413, ...): sending it again would be refused again. An ingest refused for its
-    /// size (<see cref="Delivery.TooLarge"/>) is sent again in smaller batches instead.
+    /// size (<see cref="Delivery.TooLarge"/>) is sent again in smaller batches instead; an upload the blob store refuses
+    /// is <see cref="UploadRefused"/>.
     /// </summary>
     Refused,
+
+    /// <summary>
+    /// The blob store refused an upload to a presigned URL (403, 400): the URL may have expired or the clocks of the
+    /// gateway and the store disagree, which a fresh URL may fix. Presign and upload are one attempt, so it is retried
+    /// with a fresh URL, at most <see cref="Uploading.DeliveryPolicy.MaxUploadRefusals"/> times in all, before it is final.
+    /// </summary>
+    UploadRefused,
 
     /// <summary>
     /// The server or what stands before it is unavailable or overloaded (408, 429, 502, 503, 504, a CDN's 520-527, 530, 598, 599; a timeout or a network

@@ -211,7 +211,7 @@ internal sealed class EventPipeline : IAsyncDisposable
         }
 
         Counters.EventRecorded();
-        byte[] json;
+        byte[]? json;
         try
         {
             json = writer.Write(e);
@@ -223,10 +223,11 @@ internal sealed class EventPipeline : IAsyncDisposable
             return;
         }
 
-        if (json.Length > EventWriter.MaxEventBytes)
+        if (json is null)
         {
+            // the writer stopped at the limit, so the event's full size is not known
             Counters.EventsDropped(1);
-            Log.Dropped(_logger, 1, $"a {e.Type} event of {json.Length} bytes is over the gateway's {EventWriter.MaxEventBytes}; put large values in data blobs");
+            Log.Dropped(_logger, 1, $"a {e.Type} event of more than {EventWriter.MaxEventBytes} bytes is over the gateway's {EventWriter.MaxEventBytes}; put large values in data blobs");
             return;
         }
 

@@ -8,7 +8,7 @@ namespace XRay.Sdk.Uploading;
 
 /// <summary>
 /// Data blobs: serialized bytes → spool → presign → upload to the signed URL → delete. Presign and upload
-/// form one attempt, so an upload that fails (or a URL that expired) is retried with a fresh URL.
+/// form one attempt, so an upload that fails, or that the store refuses (a URL that expired), is retried with a fresh URL.
 /// </summary>
 internal sealed class DataUploader(IStorageAdapter storage, ApiClient api, DeliveryPolicy policy, Counters counters, ILogger logger)
     : UploadLoop(storage, SpoolKey.BlobPrefix, logger)

@@ -15,12 +15,15 @@ namespace XRay.Sdk.Uploading;
 /// retries go on until the entry is delivered or the tracer stops: the entry stays spooled meanwhile, so nothing is
 /// lost. When the server fails on the entry itself (500, 501, ...) it is given up after
 /// <see cref="XRayOptions.MaxServerErrorAttempts"/> such answers, counted whether or not unavailability came between
-/// them: a batch that makes the server fail every time would otherwise hold back every entry behind it forever.
+/// them: a batch that makes the server fail every time would otherwise hold back every entry behind it forever. An
+/// upload the blob store refuses (<see cref="DeliveryOutcome.UploadRefused"/>) is retried with a fresh URL until
+/// <see cref="MaxUploadRefusals"/> such answers.
 /// </summary>
 internal sealed class DeliveryPolicy
 {
     private static readonly ResiliencePropertyKey<string> EntryKey = new("xray.entry");
     private static readonly ResiliencePropertyKey<int> ServerErrorsKey = new("xray.server-errors");
+    private static readonly ResiliencePropertyKey<int> UploadRefusalsKey = new("xray.upload-refusals");
     private static readonly ResiliencePropertyKey<long> BytesKey = new("xray.bytes");
 
     /// <summary>
@@ -29,6 +32,13 @@ internal sealed class DeliveryPolicy
     /// on every attempt, was retried for ever, and held back every entry behind it.
     /// </summary>
     public const long MinBytesPerSecond = 1 << 20;
+
+    /// <summary>
+    /// How many times the blob store may refuse a blob's upload (<see cref="DeliveryOutcome.UploadRefused"/>), each time
+    /// to a fresh URL, before the refusal is final: a URL that expired on the way (a long retry, a slow link) is fixed
+    /// by the first fresh one, a passing clock skew by the next; a store that refuses a third fresh URL refuses the blob.
+    /// </summary>
+    public const int MaxUploadRefusals = 3;
     private readonly ResiliencePipeline<Delivery> _pipeline;
     private readonly int _maxServerErrorAttempts;
     private readonly Counters _counters;
@@ -59,8 +69,8 @@ internal sealed class DeliveryPolicy
     }
 
     /// <summary>
-    /// Runs <paramref name="attempt"/> until it is delivered, refused, or given up after too many server errors (the
-    /// result is then the last <see cref="DeliveryOutcome.ServerError"/>); throws only when <paramref name="cancellationToken"/> fires.
+    /// Runs <paramref name="attempt"/> until it is delivered, refused, or given up after too many server errors or upload
+    /// refusals (the result is then the last of them); throws only when <paramref name="cancellationToken"/> fires.
     /// Each attempt may take <see cref="XRayOptions.RequestTimeout"/> plus the time <paramref name="bytes"/> take at
     /// <see cref="MinBytesPerSecond"/>.
     /// </summary>
@@ -79,7 +89,9 @@ internal sealed class DeliveryPolicy
             var delivery = outcome.Result!;
             var serverErrors = context.Properties.GetValue(ServerErrorsKey, 0);
             if (cancellationToken.IsCancellationRequested
-                && (delivery.Outcome == DeliveryOutcome.Transient || (delivery.Outcome == DeliveryOutcome.ServerError && serverErrors < _maxServerErrorAttempts)))
+                && (delivery.Outcome == DeliveryOutcome.Transient
+                    || (delivery.Outcome == DeliveryOutcome.ServerError && serverErrors < _maxServerErrorAttempts)
+                    || (delivery.Outcome == DeliveryOutcome.UploadRefused && context.Properties.GetValue(UploadRefusalsKey, 0) < MaxUploadRefusals)))
             {
                 // Polly hands back the last answer when the stop comes between it and the retry: the entry was not given
                 // up, it stays spooled for the next process
@@ -111,16 +123,17 @@ internal sealed class DeliveryPolicy
         { Exception: OperationCanceledException } when context.CancellationToken.IsCancellationRequested => false,
         { Exception: HttpRequestException or TimeoutRejectedException or IOException or OperationCanceledException } => true,
         { Result.Outcome: DeliveryOutcome.Transient } => true,
-        { Result.Outcome: DeliveryOutcome.ServerError } => CountServerError(context) < _maxServerErrorAttempts,
+        { Result.Outcome: DeliveryOutcome.ServerError } => Count(context, ServerErrorsKey) < _maxServerErrorAttempts,
+        { Result.Outcome: DeliveryOutcome.UploadRefused } => Count(context, UploadRefusalsKey) < MaxUploadRefusals,
         _ => false,
     };
 
-    /// <summary>Server errors of this entry so far, this one included (the context is the entry's, one per <see cref="ExecuteAsync"/>).</summary>
-    private static int CountServerError(ResilienceContext context)
+    /// <summary>Answers of one kind for this entry so far, this one included (the context is the entry's, one per <see cref="ExecuteAsync"/>).</summary>
+    private static int Count(ResilienceContext context, ResiliencePropertyKey<int> key)
     {
-        var errors = context.Properties.GetValue(ServerErrorsKey, 0) + 1;
-        context.Properties.Set(ServerErrorsKey, errors);
-        return errors;
+        var answers = context.Properties.GetValue(key, 0) + 1;
+        context.Properties.Set(key, answers);
+        return answers;
     }
 
     private static TimeSpan? RetryAfter(Outcome<Delivery> outcome, int attempt, XRayOptions options)

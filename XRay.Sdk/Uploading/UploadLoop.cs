@@ -173,19 +173,24 @@ internal abstract class UploadLoop
     protected abstract void CountDropped(string key, string reason);
 
     /// <summary>
-    /// Drops and counts an entry the policy ended without delivering: refused, or given up after too many server errors
-    /// (the policy logged that).
+    /// Drops and counts an entry the policy ended without delivering: refused, its upload refused by the blob store to
+    /// every fresh URL, or given up after too many server errors (the policy logged that).
     /// </summary>
     protected void DropUndelivered(string key, Delivery delivery)
     {
-        if (delivery.Outcome == DeliveryOutcome.Refused)
+        switch (delivery.Outcome)
         {
-            Log.Refused(Logger, key, delivery.Status, delivery.Detail);
-            CountDropped(key, $"the gateway refused it with {delivery.Status}");
-        }
-        else
-        {
-            CountDropped(key, $"the server kept failing on it ({delivery.Status})");
+            case DeliveryOutcome.Refused:
+                Log.Refused(Logger, key, delivery.Status, delivery.Detail);
+                CountDropped(key, $"the gateway refused it with {delivery.Status}");
+                break;
+            case DeliveryOutcome.UploadRefused:
+                Log.UploadRefused(Logger, key, DeliveryPolicy.MaxUploadRefusals, delivery.Status, delivery.Detail);
+                CountDropped(key, $"the blob store refused its upload with {delivery.Status}, {DeliveryPolicy.MaxUploadRefusals} times to a fresh URL");
+                break;
+            default:
+                CountDropped(key, $"the server kept failing on it ({delivery.Status})");
+                break;
         }
     }
 

@@ -21,7 +21,7 @@ public class BackgroundBenchmarks
     };
 
     [Benchmark(Description = "serialize a step (worker)")]
-    public byte[] SerializeStep() => _writer.Write(_step);
+    public byte[] SerializeStep() => _writer.Write(_step)!;
 
     [Benchmark(Description = "Guid.CreateVersion7() (OS random)")]
     public Guid OsId() => Guid.CreateVersion7();

@@ -64,12 +64,47 @@ public sealed class FakeGateway : IAsyncDisposable
     /// <summary>Batches refused as too large (either limit).</summary>
     public int TooLargeRefusals => _tooLargeRefusals;
 
+    /// <summary>
+    /// The status a blob upload is answered with, read first as a store would, by its content type and its attempt
+    /// (1 for the blob's first upload): a 403 as an expired URL or a skewed clock gets from S3. Null lets it through.
+    /// </summary>
+    public Func<string, int, int?>? UploadRefusal { get; set; }
+
+    /// <summary>A presign whose JSON body this matches is refused with <c>403</c>, as for a trace of another project.</summary>
+    public Func<JsonElement, bool>? RefusesPresign { get; set; }
+
+    /// <summary>Presigns answered, refused or not, per data id.</summary>
+    public ConcurrentDictionary<string, int> Presigns { get; } = new();
+
+    /// <summary>Blob uploads that reached the store, refused or not, per data id.</summary>
+    public ConcurrentDictionary<string, int> UploadAttempts { get; } = new();
+
+    /// <summary>Where an endless answer (<see cref="Flood"/>) stops when the client never closes: past what a bounded client reads.</summary>
+    public const long FloodLimitBytes = 64L * 1024 * 1024;
+
+    /// <summary>How each endless answer ended, in order.</summary>
+    public ConcurrentQueue<FloodEnd> Floods { get; } = new();
+
     public Uri BaseAddress { get; private set; } = null!;
 
     private int _ingestRequests;
     private int _tooLargeRefusals;
     private int _serverErrors;
     private int _uploads;
+    private int _presigns;
+    private string? _floodPath;
+    private int _floodStatus;
+
+    /// <summary>
+    /// Answers the next request to <paramref name="path"/> (<c>/api/v1/ingest</c>, <c>/api/v1/presign</c>) with
+    /// <paramref name="status"/> and a JSON body that never ends (a string that goes on), as a broken proxy or a hostile
+    /// server might; it streams until the client closes the connection, or <see cref="FloodLimitBytes"/> have gone out.
+    /// </summary>
+    public void Flood(string path, int status)
+    {
+        _floodStatus = status;
+        Volatile.Write(ref _floodPath, path);
+    }
 
     public static async Task<FakeGateway> StartAsync()
     {
@@ -94,6 +129,18 @@ public sealed class FakeGateway : IAsyncDisposable
 
     private void Map(WebApplication app)
     {
+        app.Use(async (context, next) =>
+        {
+            if (Volatile.Read(ref _floodPath) is { } path && context.Request.Path == path
+                && Interlocked.CompareExchange(ref _floodPath, null, path) == path)
+            {
+                await FloodAsync(context, _floodStatus);
+                return;
+            }
+
+            await next(context);
+        });
+
         app.MapPost("/api/v1/ingest", async (HttpContext context) =>
         {
             Interlocked.Increment(ref _ingestRequests);
@@ -174,7 +221,14 @@ public sealed class FakeGateway : IAsyncDisposable
             }
 
             var dataId = body.GetProperty("dataId").GetString()!;
-            var url = new Uri(BaseAddress, $"blobs/{dataId}").ToString();
+            Presigns.AddOrUpdate(dataId, 1, (_, n) => n + 1);
+            if (RefusesPresign?.Invoke(body) == true)
+            {
+                return Results.Problem("the trace belongs to another project than the key", statusCode: 403);
+            }
+
+            // a fresh signature each time, as a real presign's
+            var url = new Uri(BaseAddress, $"blobs/{dataId}?sig={Interlocked.Increment(ref _presigns)}").ToString();
             return Results.Json(new { url, method = "PUT", headers = new Dictionary<string, string> { ["x-signed"] = "yes" }, expiresAt = DateTimeOffset.UtcNow.AddMinutes(5) });
         });
 
@@ -187,6 +241,12 @@ public sealed class FakeGateway : IAsyncDisposable
 
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer);
+            var attempt = UploadAttempts.AddOrUpdate(dataId, 1, (_, n) => n + 1);
+            if (UploadRefusal?.Invoke(context.Request.ContentType ?? "", attempt) is { } refusal)
+            {
+                return Results.Text("<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>", "application/xml", statusCode: refusal);
+            }
+
             Interlocked.Increment(ref _uploads);
             if (UploadBytesPerSecond > 0)
             {
@@ -201,9 +261,55 @@ public sealed class FakeGateway : IAsyncDisposable
         app.MapGet("/api/v1/auth/key", () => Results.Json(new { projectId = ProjectId, keyId = "key1" }));
     }
 
+    private async Task FloodAsync(HttpContext context, int status)
+    {
+        await context.Request.Body.CopyToAsync(Stream.Null);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = status < 400 ? "application/json" : "application/problem+json";
+        var chunk = new byte[64 * 1024];
+        Array.Fill(chunk, (byte)'x');
+        long sent = 0;
+        var cutByClient = false;
+        try
+        {
+            await context.Response.Body.WriteAsync("{\"accepted\":1,\"rejected\":[],\"title\":\"flood\",\"pad\":\""u8.ToArray(), context.RequestAborted);
+            while (sent < FloodLimitBytes && !context.RequestAborted.IsCancellationRequested)
+            {
+                var written = await context.Response.BodyWriter.WriteAsync(chunk, context.RequestAborted);
+                if (written.IsCompleted || written.IsCanceled)
+                {
+                    break; // the connection is gone
+                }
+
+                sent += chunk.Length;
+                if (sent % (1024 * 1024) == 0)
+                {
+                    // Kestrel raises RequestAborted on the thread pool and takes writes after a close without a word: a
+                    // pause every MiB lets the abort through, so that writes to a closed connection are not counted as sent
+                    await Task.Delay(1, context.RequestAborted);
+                }
+            }
+
+            cutByClient = sent < FloodLimitBytes;
+            if (!cutByClient)
+            {
+                await context.Response.Body.WriteAsync("\"}"u8.ToArray(), context.RequestAborted);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            cutByClient = true; // the client closed the connection
+        }
+
+        Floods.Enqueue(new FloodEnd(sent, cutByClient));
+    }
+
     private IResult ServerError()
     {
         Interlocked.Increment(ref _serverErrors);
         return Results.Problem("the server failed on this request", statusCode: 500);
     }
 }
+
+/// <summary>How an endless answer ended: the bytes of it that went out, and whether the client closed the connection first.</summary>
+public sealed record FloodEnd(long Bytes, bool CutByClient);

@@ -206,6 +206,74 @@ public sealed class EventLimitTests : IAsyncLifetime
         Assert.Equal(3, tracer.Stats.EventsSent);
     }
 
+    [Theory]
+    [InlineData("endless")] // an enumerable that never ends: serialized whole, it hung the worker until memory ran out
+    [InlineData("endless-behind-a-throwing-getter")] // the same, reached by the fallback that writes each value apart
+    [InlineData("string")] // 300 KiB: over the limit on its own
+    public async Task An_event_over_the_gateways_limit_is_dropped_and_counted_as_soon_as_it_passes_it_and_the_next_is_delivered(string value)
+    {
+        var endless = new Endless();
+        var logs = new LogRecorder();
+        await using var tracer = new XRayTracer(TestTracers.Options(_gateway.BaseAddress), logs);
+        var trace = tracer.CreateTrace("run");
+        switch (value)
+        {
+            case "endless":
+                trace.Step("huge", output: endless);
+                break;
+            case "endless-behind-a-throwing-getter":
+                trace.Step("huge", input: new ThrowingGetter(), output: endless);
+                break;
+            default:
+                trace.Step("huge", output: new string('x', 300 * 1024));
+                break;
+        }
+
+        trace.Step("normal", output: new { ok = true });
+        Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal("normal", Assert.Single(_gateway.StepsOf(trace.TraceId)).GetProperty("name").GetString());
+        var stats = tracer.Stats;
+        Assert.Equal(1, stats.EventsDropped);
+        Assert.Equal(2, stats.EventsSent);
+        var dropped = Assert.Single(logs.Entries, e => e.EventName == "Dropped");
+        Assert.Contains("Step event of more than 262144 bytes is over the gateway's 262144", dropped.Message, StringComparison.Ordinal);
+        // writing stopped at the limit: a few bytes an item, so tens of thousands of items, never the guard's millions
+        Assert.True(endless.MostPulled < 200_000, $"the writer pulled {endless.MostPulled} items of an event it could not send");
+    }
+
+    /// <summary>
+    /// Yields for ever; a guard ends each enumeration after millions of items, so that a writer that does not stop at the
+    /// limit fails the test instead of taking the test process down.
+    /// </summary>
+    private sealed class Endless : IEnumerable<int>
+    {
+        private const int Guard = 5_000_000;
+        private int _mostPulled;
+
+        public int MostPulled => Volatile.Read(ref _mostPulled);
+
+        public IEnumerator<int> GetEnumerator()
+        {
+            for (var i = 0; ; i++)
+            {
+                if (i > Volatile.Read(ref _mostPulled))
+                {
+                    Volatile.Write(ref _mostPulled, i);
+                }
+
+                if (i == Guard)
+                {
+                    throw new InvalidOperationException("the writer pulled millions of items of an endless value");
+                }
+
+                yield return i;
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
     private sealed class BrokenException : Exception
     {
         public override string Message => throw new InvalidOperationException("a message built from a disposed resource");

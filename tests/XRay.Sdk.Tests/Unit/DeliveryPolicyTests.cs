@@ -120,6 +120,19 @@ public sealed class DeliveryPolicyTests
     }
 
     [Fact]
+    public async Task An_upload_refusal_is_retried_until_MaxUploadRefusals_counted_apart_from_server_errors()
+    {
+        // 403, 500, 403, 403: the third refusal ends it; the server error between them counts against its own bound
+        var refused = new Delivery(DeliveryOutcome.UploadRefused, 403, Detail: "Request has expired");
+        var task = Run(n => Task.FromResult(n == 2 ? ServerError : refused), maxServerErrorAttempts: 2);
+        await AdvanceUntilAsync(task, TimeSpan.FromSeconds(1));
+
+        Assert.Equal(DeliveryOutcome.UploadRefused, (await task.WaitAsync(TimeSpan.FromSeconds(10))).Outcome);
+        Assert.Equal(DeliveryPolicy.MaxUploadRefusals + 1, _attempts);
+        Assert.DoesNotContain(_logs.Entries, e => e.EventName == "GaveUp");
+    }
+
+    [Fact]
     public async Task Unavailability_is_retried_far_past_MaxServerErrorAttempts()
     {
         var task = Run(n => Task.FromResult(n switch
