@@ -151,7 +151,12 @@ public static class TracesApi
             return unixMs;
         }
 
-        validation.Add(field, $"'{field}' must be an RFC 3339 date-time, such as 2026-12-01T09:30:00Z.");
+        // A '+' left unencoded in a query string arrives as a space: "09:30:00+01:00" reads "09:30:00 01:00".
+        var space = value.LastIndexOf(' ');
+        var plusDecoded = space >= 0 && IngestEventParser.TryParseRfc3339(string.Concat(value.AsSpan(0, space), "+", value.AsSpan(space + 1)), out _);
+        validation.Add(field, plusDecoded
+            ? $"'{field}' has a space where its '+' offset would be: a '+' in a query string reads as a space, so percent-encode it as %2B (2026-12-01T09:30:00%2B01:00)."
+            : $"'{field}' must be an RFC 3339 date-time, such as 2026-12-01T09:30:00Z.");
         return null;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AmazonServiceException = Amazon.Runtime.AmazonServiceException;
+using KafkaException = Confluent.Kafka.KafkaException;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Data.Sqlite;
@@ -12,8 +13,8 @@ namespace XRay.Gateway.Problems;
 /// <summary>
 /// Turns request-shaped failures (malformed JSON, wrong types, oversize bodies, shed load) into
 /// problem documents that say what was wrong, instead of a bare status or a 500; and a dependency that is
-/// unavailable for a while (a SQLite file locked by another process or on a full disk, an unreachable MongoDB or
-/// S3, a silo that does not answer) into <c>503</c> with <c>Retry-After</c>, which clients retry (the SDK retries a
+/// unavailable for a while (a SQLite file locked by another process or on a full disk, an unreachable MongoDB, S3
+/// or Kafka, a silo that does not answer) into <c>503</c> with <c>Retry-After</c>, which clients retry (the SDK retries a
 /// 503 until it is delivered, but gives an entry up after a few 500s). A 503 is logged here as a warning with its
 /// exception: the framework logs nothing for an exception a handler took.
 /// </summary>
@@ -89,6 +90,8 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
                 case SiloUnavailableException or OrleansMessageRejectionException:
                 case TimeoutException or HttpRequestException or IOException:
                     return true;
+                case KafkaException:
+                    return true; // the Kafka ingest log's brokers or client; a fatal producer error replaces the producer for the retry
             }
         }
 

@@ -91,6 +91,63 @@ public sealed class LocalBlobStoreTests : BlobStoreContractTests, IAsyncLifetime
         Assert.Empty(Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories));
     }
 
+    [Fact]
+    public async Task A_blob_whose_file_is_gone_answers_the_not_found_problem()
+    {
+        var key = NewKey();
+        var download = await UploadAsync(key, RandomBytes(1000));
+        var path = Path.Combine(_directory, key.ProjectId, key.TraceId, key.DataId);
+        File.Delete(path); // behind the server's back, as a retention job or an operator would
+
+        using (var deleted = await Http.GetAsync(download))
+        {
+            await AssertNotFoundProblemAsync(deleted);
+        }
+
+        // What a delete between a check for the file and its opening leaves: a name that is there when looked at and
+        // no file when opened. A dangling link stands for that moment, which a real delete cannot be timed to hit.
+        File.CreateSymbolicLink(path, path + ".deleted");
+        using var raced = await Http.GetAsync(download);
+        await AssertNotFoundProblemAsync(raced);
+    }
+
+    [Fact]
+    public async Task A_download_serves_ranges_and_never_as_a_page()
+    {
+        var bytes = RandomBytes(5000);
+        var download = await UploadAsync(NewKey(), bytes);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, download);
+        request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(1000, 1999);
+        using var ranged = await Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.PartialContent, ranged.StatusCode);
+        Assert.Equal(bytes[1000..2000], await ranged.Content.ReadAsByteArrayAsync());
+        Assert.Equal(5000, ranged.Content.Headers.ContentRange?.Length);
+        Assert.NotNull(ranged.Content.Headers.LastModified);
+        Assert.Equal("attachment", ranged.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal(["nosniff"], ranged.Headers.GetValues("X-Content-Type-Options"));
+    }
+
+    /// <summary>Uploads <paramref name="bytes"/> under <paramref name="key"/>; answers a download URL for them.</summary>
+    private async Task<Uri> UploadAsync(BlobKey key, byte[] bytes)
+    {
+        var upload = await Store.PresignUploadAsync(key, "application/octet-stream", bytes.Length, Now.AddMinutes(5));
+        using (var put = await PutAsync(upload, bytes))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        return (await Store.PresignDownloadAsync(key, "application/octet-stream", Now.AddMinutes(5))).Url;
+    }
+
+    private static async Task AssertNotFoundProblemAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Blob not found", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("blobs/..%2F..%2Fetc/passwd")]
     [InlineData("blobs/../../etc/passwd")]

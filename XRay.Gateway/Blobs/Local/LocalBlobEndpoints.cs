@@ -63,26 +63,26 @@ public static partial class LocalBlobEndpoints
         };
     }
 
-    public static Results<PhysicalFileHttpResult, ProblemHttpResult> Download(string key, HttpContext context, LocalBlobStore store, TimeProvider time)
+    public static Results<FileStreamHttpResult, ProblemHttpResult> Download(string key, HttpContext context, LocalBlobStore store, TimeProvider time)
     {
         if (Check("GET", key, null, store.Signer, context.Request.Query, time) is not { } blob)
         {
             return Forbidden();
         }
 
-        var path = store.PathOf(blob);
-        if (File.Exists(path))
+        // Opened once and served from the open file: a blob deleted after a check for it and before the copy would
+        // fail the request half-way (a 500, or a response cut after its headers). Once open, a delete leaves the bytes readable.
+        if (store.OpenRead(blob) is not { } file)
         {
-            // Blobs are data from SDKs, never pages of this origin: no inline rendering, no sniffing, no script.
-            var headers = context.Response.Headers;
-            headers.ContentDisposition = "attachment";
-            headers.XContentTypeOptions = "nosniff";
-            headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Blob not found", detail: "Nothing was uploaded under this key.");
         }
 
-        return File.Exists(path)
-            ? TypedResults.PhysicalFile(path, context.Request.Query["ct"].ToString(), enableRangeProcessing: true)
-            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Blob not found", detail: "Nothing was uploaded under this key.");
+        // Blobs are data from SDKs, never pages of this origin: no inline rendering, no sniffing, no script.
+        var headers = context.Response.Headers;
+        headers.ContentDisposition = "attachment";
+        headers.XContentTypeOptions = "nosniff";
+        headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
+        return TypedResults.Stream(file, context.Request.Query["ct"].ToString(), lastModified: new DateTimeOffset(File.GetLastWriteTimeUtc(file.SafeFileHandle)), enableRangeProcessing: true);
     }
 
     /// <summary>The blob a request may act on, or <c>null</c> when its signature, expiry or key do not hold.</summary>

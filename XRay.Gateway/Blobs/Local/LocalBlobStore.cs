@@ -49,6 +49,23 @@ public sealed class LocalBlobStore(LocalUrlSigner signer, IOptions<BlobStoreOpti
     public string PathOf(BlobKey key) => Path.Combine(_root, key.ProjectId, key.TraceId, key.DataId);
 
     /// <summary>
+    /// Opens a blob's file for reading, or <c>null</c> when there is none. Shared for deletes: a blob deleted while it
+    /// is served keeps its bytes until the reader closes it.
+    /// </summary>
+    public FileStream? OpenRead(BlobKey key)
+    {
+        try
+        {
+            // No buffer of its own: the response copies through its own, in chunks, never the whole blob.
+            return new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Streams <paramref name="body"/> to the blob's file, never holding more than one buffer in memory.
     /// Nothing is stored unless the body is exactly <paramref name="size"/> bytes.
     /// </summary>

@@ -11,6 +11,10 @@ internal sealed partial class PartitionCursor : IDisposable
     private long _segmentBase;
     private long _nextOffset;
 
+    // Where a failed seek stopped (a frame start below the durable end, which never changes): the next seek resumes
+    // there rather than rescanning the segment from its start at every poll while the failure lasts.
+    private (long SegmentBase, long Offset, long Position)? _seekStop;
+
     public PartitionCursor(LogPartition partition, long committed, ILogger logger)
     {
         _partition = partition;
@@ -85,11 +89,14 @@ internal sealed partial class PartitionCursor : IDisposable
             _nextOffset = segment.BaseOffset;
         }
 
-        var reader = new SegmentReader(segment.Path);
+        var (from, position) = _seekStop is (var stopBase, var stopOffset, var stopPosition) && stopBase == segment.BaseOffset && stopOffset <= _nextOffset
+            ? (stopOffset, stopPosition)
+            : (segment.BaseOffset, 0L);
+        var reader = new SegmentReader(segment.Path, position);
         _segmentBase = segment.BaseOffset;
         var sealedSegment = segment.BaseOffset < durable.SegmentBase;
         var limit = sealedSegment ? long.MaxValue : durable.Position;
-        for (var offset = segment.BaseOffset; offset < _nextOffset; offset++)
+        for (var offset = from; offset < _nextOffset; offset++)
         {
             FrameStatus status;
             try
@@ -98,7 +105,8 @@ internal sealed partial class PartitionCursor : IDisposable
             }
             catch
             {
-                reader.Dispose(); // an I/O error: the next poll seeks again
+                _seekStop = (segment.BaseOffset, offset, reader.Position);
+                reader.Dispose(); // an I/O error: the next poll seeks again, from here
                 throw;
             }
 
@@ -107,6 +115,7 @@ internal sealed partial class PartitionCursor : IDisposable
                 continue;
             }
 
+            _seekStop = (segment.BaseOffset, offset, reader.Position);
             reader.Dispose();
             if (sealedSegment && _partition.NextSegment(segment.BaseOffset) is { } next)
             {

@@ -25,13 +25,15 @@ public sealed class MongoAccountStore(MongoStoreDatabase database) : IAccountSto
 
     public async Task InsertProjectAsync(ProjectRecord project, CancellationToken cancellationToken = default)
     {
-        // No multi-document transaction (a standalone server has none): the owner goes in first and readers join
-        // members to projects, so a project is never visible without its owner. A retry after a failure completes it.
-        var members = await database.CollectionAsync(MongoCollections.ProjectMembers, cancellationToken).ConfigureAwait(false);
-        var owner = new MemberRecord(project.ProjectId, project.CreatedBy, Accounts.ProjectRole.Owner, project.CreatedAt);
-        await TryInsertUniqueAsync(members, ToDocument(owner), cancellationToken).ConfigureAwait(false);
+        // No multi-document transaction (a standalone server has none): the project goes in first, as in SQLite's
+        // transaction, and its owner second. Access and listings go through memberships, so a project is reachable only
+        // once its owner is written; an owner insert that fails leaves a project no one can reach, never a membership
+        // (an owner's rights) on a project that does not exist.
         var projects = await database.CollectionAsync(MongoCollections.Projects, cancellationToken).ConfigureAwait(false);
         await projects.InsertOneAsync(ToDocument(project), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var members = await database.CollectionAsync(MongoCollections.ProjectMembers, cancellationToken).ConfigureAwait(false);
+        var owner = new MemberRecord(project.ProjectId, project.CreatedBy, Accounts.ProjectRole.Owner, project.CreatedAt);
+        await members.InsertOneAsync(ToDocument(owner), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<UserProjectRecord>> ListProjectsOfUserAsync(string userId, CancellationToken cancellationToken = default)

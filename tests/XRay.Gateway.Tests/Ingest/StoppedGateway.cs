@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using XRay.Grains.Ingest.Embedded;
 using XRay.Grains.Options;
 using XRay.Testing;
@@ -14,7 +13,7 @@ internal static class StoppedGateway
 {
     /// <summary>Opens the ingest log of a stopped gateway, as the gateway opens it (default options).</summary>
     public static EmbeddedIngestLog OpenLog(GatewayProcess gateway) => new(
-        Options.Create(new EmbeddedIngestLogOptions { Directory = Path.Combine(gateway.DataDirectory, "ingest-log") }),
+        Microsoft.Extensions.Options.Options.Create(new EmbeddedIngestLogOptions { Directory = Path.Combine(gateway.DataDirectory, "ingest-log") }),
         NullLogger<EmbeddedIngestLog>.Instance,
         TimeProvider.System);
 

@@ -68,6 +68,25 @@ public sealed class TraceQueryTests(GatewayFixture fixture)
         Assert.Contains(mentioned, text, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("from=2026-12-01T10:00:00+01:00", "from", true)] // the '+' reaches the server as a space
+    [InlineData("to=2026-12-01T10:00:00.250+05:30", "to", true)]
+    [InlineData("from=2026-12-01T10:00:00Z&to=2026-12-02T10:00:00+01:00", "to", true)]
+    [InlineData("from=2026-12-01T10:00:00%2001:00", "from", true)] // the same space, sent encoded
+    [InlineData("from=next+week", "from", false)] // a space, but no '+' would make it a date-time
+    [InlineData("from=2026-12-01+10:00:00Z", "from", false)] // nor does a '+' for the 'T'
+    public async Task A_time_whose_plus_offset_arrived_as_a_space_gets_a_problem_that_says_to_encode_it(string query, string field, bool saysEncode)
+    {
+        var project = await _client.CreateProjectWithKeyAsync(await _client.RegisterAndLoginAsync());
+        using var response = await _client.SendAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/projects/{project.ProjectId}/traces?{query}", project.Owner.Token));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        var problem = JsonSerializer.Deserialize<JsonElement>(text);
+        var message = Assert.Single(problem.GetProperty("errors").GetProperty(field).EnumerateArray()).GetString()!;
+        Assert.Equal(saysEncode, message.Contains("%2B", StringComparison.Ordinal));
+        Assert.Contains(message, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Non_members_cannot_read_a_projects_traces()
     {

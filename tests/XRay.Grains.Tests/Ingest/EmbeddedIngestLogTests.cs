@@ -258,6 +258,51 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
     }
 
     [Fact]
+    public async Task A_seek_that_failed_resumes_where_it_stopped_not_at_the_start_of_the_segment()
+    {
+        Options.Partitions = 1;
+        var log = OpenLog();
+        await log.AppendAsync(Records(Enumerable.Range(0, 10)), Ct);
+        await CommitThroughAsync(log, 7, 10);
+        var segment = Directory.GetFiles(SegmentDirectory, "*.log").Single();
+        var frames = FrameStarts(await File.ReadAllBytesAsync(segment, Ct));
+
+        // Damaged while the log runs (a failing disk; at start-up recovery would cut it as a torn tail): the seek to the
+        // group's offset, 8, stops at record 5.
+        FlipPayloadByte(segment, frames[5]);
+        await using var consumer = log.Subscribe(Group);
+        await Assert.ThrowsAsync<InvalidDataException>(async () => await consumer.PollAsync(1000, TimeSpan.Zero, Ct));
+
+        // Record 5 reads again and record 2 no longer does: a seek that started over from the segment's start would stop
+        // there, one that resumes where it stopped never reads it.
+        FlipPayloadByte(segment, frames[5]);
+        FlipPayloadByte(segment, frames[2]);
+        Assert.Equal([8, 9], (await PollAsync(consumer, 2)).Select(Number));
+    }
+
+    /// <summary>File positions of the frames in a segment's bytes.</summary>
+    private static List<long> FrameStarts(byte[] segment)
+    {
+        var starts = new List<long>();
+        for (var position = 0; position < segment.Length; position += RecordFrame.HeaderSize + System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(segment.AsSpan(position)))
+        {
+            starts.Add(position);
+        }
+
+        return starts;
+    }
+
+    /// <summary>Flips the first payload byte of the frame at <paramref name="frame"/> in place, beside the log's own handle.</summary>
+    private static void FlipPayloadByte(string segment, long frame)
+    {
+        using var handle = File.OpenHandle(segment, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        var value = new byte[1];
+        RandomAccess.Read(handle, value, frame + RecordFrame.HeaderSize);
+        value[0] ^= 0xFF;
+        RandomAccess.Write(handle, value, frame + RecordFrame.HeaderSize);
+    }
+
+    [Fact]
     public async Task A_cancelled_append_is_either_durable_or_absent_never_torn()
     {
         var log = OpenLog();

@@ -60,6 +60,24 @@ public abstract class AccountStoreContractTests
     }
 
     [Fact]
+    public async Task A_project_insert_that_fails_makes_no_one_a_member()
+    {
+        // A creation that fails half-way must leave no owner's rights behind (on a project that does not exist, or on
+        // another creator's). An id already taken is a failure every store can be made to show.
+        var store = CreateStore();
+        var creator = NewObjectId();
+        var project = new ProjectRecord(NewObjectId(), "taken", creator, At(T0));
+        await store.InsertProjectAsync(project, Ct);
+        var other = NewObjectId();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => store.InsertProjectAsync(project with { Name = "again", CreatedBy = other, CreatedAt = At(T0 + 1) }, Ct));
+
+        Assert.Equal([new MemberRecord(project.ProjectId, creator, ProjectRole.Owner, At(T0))], await store.ListMembersAsync(project.ProjectId, Ct));
+        Assert.Empty(await store.ListProjectsOfUserAsync(other, Ct));
+        Assert.Equal([new UserProjectRecord(project.ProjectId, "taken", ProjectRole.Owner, At(T0))], await store.ListProjectsOfUserAsync(creator, Ct));
+    }
+
+    [Fact]
     public async Task A_user_sees_exactly_the_projects_they_belong_to_oldest_first()
     {
         var store = CreateStore();
