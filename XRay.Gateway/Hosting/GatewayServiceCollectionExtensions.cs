@@ -22,6 +22,7 @@ public static class GatewayServiceCollectionExtensions
     {
         var services = builder.Services;
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Customize);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProblemDetailsWriter, AnyAcceptProblemWriter>()); // after the framework's writer
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddOpenApi();
         services.AddHealthChecks();

@@ -90,6 +90,38 @@ public sealed class BadInputTests(GatewayFixture fixture)
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, mentioned, "Accept: text/html");
     }
 
+    [Fact]
+    public async Task Every_problem_names_its_request_even_for_a_client_that_accepts_no_json()
+    {
+        var user = await _client.RegisterAndLoginAsync();
+        (HttpRequestMessage Request, HttpStatusCode Status, string Mentioned)[] refusals =
+        [
+            (XRayApi.Authorized(HttpMethod.Post, "api/v1/projects", user.Token, new { }), HttpStatusCode.BadRequest, "name"),
+            (new HttpRequestMessage(HttpMethod.Get, "api/v1/projects"), HttpStatusCode.Unauthorized, "bearer token"),
+            (XRayApi.WithKey(HttpMethod.Get, "api/v1/auth/key", "xray_not-a-key", null), HttpStatusCode.Unauthorized, "API key"),
+            (new HttpRequestMessage(HttpMethod.Get, "blobs/a/b/c?exp=1&ct=x&sig=y"), HttpStatusCode.Forbidden, "URL"),
+            (new HttpRequestMessage(HttpMethod.Post, "api/v1/auth/register") { Content = new StringContent("{}", Encoding.Latin1, "application/json") },
+                HttpStatusCode.UnsupportedMediaType, "charset"),
+        ];
+        foreach (var (request, status, mentioned) in refusals)
+        {
+            // The framework's problem writer declines such a client; the result then wrote the problem bare, without requestId
+            request.Headers.Accept.ParseAdd("text/plain");
+            using (request)
+            using (var response = await _client.SendAsync(request))
+            {
+                await AssertProblemAsync(response, status, mentioned, $"{request.Method} {request.RequestUri} with Accept: text/plain");
+            }
+        }
+
+        // The framework's own answer for a route stays plain text for it, as README says
+        using var noRoute = new HttpRequestMessage(HttpMethod.Get, "api/v1/no-such-route");
+        noRoute.Headers.Accept.ParseAdd("text/plain");
+        using var plain = await _client.SendAsync(noRoute);
+        Assert.Equal(HttpStatusCode.NotFound, plain.StatusCode);
+        Assert.Equal("text/plain", plain.Content.Headers.ContentType?.MediaType);
+    }
+
     [Theory]
     [InlineData("garbage")]
     [InlineData("")]
@@ -137,7 +169,7 @@ public sealed class BadInputTests(GatewayFixture fixture)
         var problem = JsonDocument.Parse(text).RootElement;
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
         Assert.False(problem.TryGetProperty("traceId", out _), $"{because}: the request's id is named traceId, an X-Ray run's name: {text}");
-        Assert.Equal(JsonValueKind.String, problem.GetProperty("requestId").ValueKind);
+        Assert.True(problem.TryGetProperty("requestId", out var requestId) && requestId.ValueKind == JsonValueKind.String, $"{because}: the problem does not name its request: {text}");
         Assert.True(text.Contains(mentioned, StringComparison.OrdinalIgnoreCase), $"{because}: the problem should mention '{mentioned}': {text}");
     }
 }

@@ -32,6 +32,7 @@ internal static class ProblemAnswers
         var root = problem.RootElement;
         Assert.True(root.TryGetProperty("status", out var code) && code.GetInt32() == status, $"the problem's status differs: {context}");
         Assert.False(root.TryGetProperty("traceId", out _), $"a problem names its request's id traceId, an X-Ray run's name: {context}");
+        Assert.True(root.TryGetProperty("requestId", out var requestId) && requestId.ValueKind == JsonValueKind.String, $"a problem does not name its request: {context}");
         // Every problem says what was wrong in 'detail' (a validation problem also per field in 'errors'). The exceptions are
         // problems the framework raises without a detail: the authorization middleware's 403 (a valid token without a
         // subject, as TokenValidationTests accept) and a blob download's 412 (an If-Match or If-Unmodified-Since that fails).
