@@ -29,6 +29,9 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
 
     private readonly CappedBuffer _buffer = new();
 
+    /// <summary>The caller's options for an event's values: a string that cannot fit is given up before it is escaped.</summary>
+    private readonly JsonSerializerOptions _eventOptions = EventStringConverter.For(serializerOptions);
+
     /// <summary>How the fallback serializes a value apart: as <see cref="JsonSerializer.SerializeToUtf8Bytes(object?, Type, JsonSerializerOptions?)"/> would.</summary>
     private readonly JsonWriterOptions _apartOptions = new()
     {
@@ -224,6 +227,7 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
         WriteObject(w, "filters", e.Filters, lenient);
         if (e.Reasoning is not null)
         {
+            EventStringConverter.ThrowIfCannotFit(w, e.Reasoning.Length);
             w.WriteString("reasoning", e.Reasoning);
         }
 
@@ -249,9 +253,12 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     {
         w.WriteStartObject("error");
         w.WriteString("type", e.Exception?.GetType().Name ?? "Error");
-        w.WriteString("message", (e.Exception is { } exception ? Read(exception, static x => x.Message) : null) ?? e.ErrorMessage ?? "(no message)");
+        var message = (e.Exception is { } exception ? Read(exception, static x => x.Message) : null) ?? e.ErrorMessage ?? "(no message)";
+        EventStringConverter.ThrowIfCannotFit(w, message.Length);
+        w.WriteString("message", message);
         if (e.Exception is { } thrown && Read(thrown, static x => x.StackTrace) is { } stack)
         {
+            EventStringConverter.ThrowIfCannotFit(w, stack.Length);
             w.WriteString("stack", stack);
         }
 
@@ -287,7 +294,7 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
                 _metadataAt = w.BytesCommitted + w.BytesPending; // checked once written: the contract wants an object
             }
 
-            JsonSerializer.Serialize(w, value, value.GetType(), serializerOptions);
+            JsonSerializer.Serialize(w, value, value.GetType(), _eventOptions);
             return;
         }
 
@@ -321,7 +328,9 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
         }
         else
         {
-            w.WriteStringValue(TextOf(value));
+            var text = TextOf(value);
+            EventStringConverter.ThrowIfCannotFit(w, text?.Length ?? 0);
+            w.WriteStringValue(text);
         }
 
         if (wrap)
@@ -336,7 +345,7 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
         var buffer = new CappedBuffer();
         buffer.Reset(MaxEventBytes);
         using var writer = new Utf8JsonWriter(buffer, _apartOptions);
-        JsonSerializer.Serialize(writer, value, value.GetType(), serializerOptions);
+        JsonSerializer.Serialize(writer, value, value.GetType(), _eventOptions);
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }

@@ -18,8 +18,9 @@ internal static class BoundedBody
         var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            // one byte past the cap tells a body of exactly the cap from a longer one
-            var buffer = new byte[(int)Math.Min(max + 1L, content.Headers.ContentLength is { } length and >= 0 ? length + 1 : 16 * 1024)];
+            // one byte past the cap tells a body of exactly the cap from a longer one; the Content-Length is capped before that
+            // byte is added, or a claimed long.MaxValue overflows to an empty buffer, and the body reads as empty and complete
+            var buffer = new byte[content.Headers.ContentLength is { } length and >= 0 ? Math.Min(length, max) + 1 : Math.Min(max + 1L, 16 * 1024)];
             var filled = 0;
             int read;
             while ((read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false)) > 0)
