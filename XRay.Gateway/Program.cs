@@ -16,6 +16,7 @@ builder.AddXRayGateway();
 
 var app = builder.Build();
 app.UseServerTiming();
+app.UsePrivateResponses(); // before the exception handler: problems are answers too
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();

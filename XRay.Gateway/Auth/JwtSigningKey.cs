@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using XRay.Gateway.Options;
 using XRay.Grains.Options;
+using XRay.Grains.Storage;
 
 namespace XRay.Gateway.Auth;
 
@@ -36,7 +37,7 @@ public sealed class JwtSigningKey
             }
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        PrivateDirectory.Create(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var key = RandomNumberGenerator.GetBytes(64);
         var temp = path + ".tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };

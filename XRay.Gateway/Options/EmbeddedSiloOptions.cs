@@ -7,9 +7,6 @@ public sealed class EmbeddedSiloOptions
 
     public string ServiceId { get; set; } = "xray";
 
-    /// <summary>Silo-to-silo port.</summary>
+    /// <summary>Silo-to-silo port (on loopback). There is no Orleans client gateway: nothing outside the process may call the grains.</summary>
     public int SiloPort { get; set; } = 11111;
-
-    /// <summary>Orleans client gateway port.</summary>
-    public int GatewayPort { get; set; } = 30000;
 }

@@ -51,7 +51,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             _settings[key] = value;
         }
 
-        _siloPortsChosenHere = settings is null || !(settings.ContainsKey("Orleans:SiloPort") || settings.ContainsKey("Orleans:GatewayPort"));
+        _siloPortsChosenHere = settings is null || !settings.ContainsKey("Orleans:SiloPort");
     }
 
     public string DataDirectory { get; }
@@ -64,7 +64,6 @@ public sealed class GatewayProcess : IAsyncDisposable
     private void ChooseSiloPorts()
     {
         _settings["Orleans:SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _settings["Orleans:GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public int? ProcessId => _process?.Id;

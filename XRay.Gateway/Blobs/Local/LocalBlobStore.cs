@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using XRay.Gateway.Blobs.Options;
+using XRay.Grains.Storage;
 
 namespace XRay.Gateway.Blobs.Local;
 
@@ -73,7 +74,7 @@ public sealed class LocalBlobStore(LocalUrlSigner signer, IOptions<BlobStoreOpti
     {
         var path = PathOf(key);
         var directory = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(directory);
+        PrivateDirectory.Create(directory);
         var temp = Path.Combine(directory, $".{key.DataId}.{Guid.NewGuid():N}.tmp");
         var buffer = ArrayPool<byte>.Shared.Rent(81920);
         try

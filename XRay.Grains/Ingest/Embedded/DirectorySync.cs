@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using XRay.Grains.Storage;
 
 namespace XRay.Grains.Ingest.Embedded;
 
@@ -27,7 +28,7 @@ internal static class DirectorySync
             return;
         }
 
-        Directory.CreateDirectory(directory);
+        PrivateDirectory.Create(directory);
         foreach (var created in missing) // outermost first: each one's entry is in its parent
         {
             Flush(Path.GetDirectoryName(created)!);

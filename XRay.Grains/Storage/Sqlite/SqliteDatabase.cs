@@ -20,7 +20,7 @@ public sealed class SqliteDatabase : IDisposable
     public SqliteDatabase(IOptions<SqliteStoreOptions> options, IEnumerable<ISqliteSchema> schemas)
     {
         var value = options.Value;
-        Directory.CreateDirectory(Path.GetDirectoryName(value.DatabasePath)!);
+        PrivateDirectory.Create(Path.GetDirectoryName(value.DatabasePath)!);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = value.DatabasePath,
