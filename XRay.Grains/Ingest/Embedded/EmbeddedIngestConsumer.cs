@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 
 namespace XRay.Grains.Ingest.Embedded;
@@ -10,6 +11,9 @@ internal sealed partial class EmbeddedIngestConsumer : IIngestConsumer
     private readonly PartitionCursor[] _cursors;
     private readonly bool[] _failing;
     private int _firstPartition;
+
+    // Damage a poll met after it had taken records: those are returned (the cursors moved past them), this is thrown next.
+    private ExceptionDispatchInfo? _deferredFailure;
 
     public EmbeddedIngestConsumer(EmbeddedIngestLog log, string group, long[] committed)
     {
@@ -31,6 +35,11 @@ internal sealed partial class EmbeddedIngestConsumer : IIngestConsumer
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (_deferredFailure is { } failure)
+            {
+                _deferredFailure = null;
+                failure.Throw();
+            }
 
             // Taken before reading, so a commit landing between the read and the wait still wakes us.
             var signal = _log.DurableSignal;
@@ -90,7 +99,8 @@ internal sealed partial class EmbeddedIngestConsumer : IIngestConsumer
     /// read for now (an I/O error: a segment that cannot be opened, too many open files) holds up no other and is not
     /// thrown: the poll returns what the others had, or waits for them as usual, and tries it again at every read,
     /// logging it once per spell. Damage below the durable end (<see cref="InvalidDataException"/>) is thrown, as
-    /// before: appends would go on behind the bad frame and be lost with it, so the consumer stops the host.
+    /// before: appends would go on behind the bad frame and be lost with it, so the consumer stops the host. When the
+    /// poll had taken records before it met the damage, it returns them and the next poll throws.
     /// </remarks>
     private List<IngestRecord> ReadAvailable(int maxRecords, long maxBytes)
     {
@@ -125,6 +135,14 @@ internal sealed partial class EmbeddedIngestConsumer : IIngestConsumer
                 }
 
                 continue;
+            }
+            catch (Exception ex) when (records.Count > 0)
+            {
+                // Thrown now, the records taken would be lost with this list while the cursors stay past them: a poll
+                // that did not meet the damage (another partition filling it first) would go on after them, and its
+                // commit would skip them for good. As a Kafka poll does, return them and throw at the next poll.
+                _deferredFailure = ExceptionDispatchInfo.Capture(ex);
+                break;
             }
 
             if (_failing[partition])

@@ -18,6 +18,7 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
     private readonly EmbeddedIngestLogOptions _options;
     private readonly LogPartition[] _partitions;
     private readonly GroupOffsetStore _offsets;
+    private readonly LogDirectoryLock _lock;
     private TaskCompletionSource _durableSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _nextPartition = -1;
     private int _disposed;
@@ -29,11 +30,12 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
         Logger = logger;
         TimeProvider = timeProvider;
         var directory = Path.GetFullPath(_options.Directory);
-        RefuseDroppedPartitions(directory, _options.Partitions);
-        _offsets = new GroupOffsetStore(Path.Combine(directory, OffsetsDirectory), _options.Partitions);
+        _lock = LogDirectoryLock.Acquire(directory); // before recovery, which would cut another writer's batch in progress
         _partitions = new LogPartition[_options.Partitions];
         try
         {
+            RefuseDroppedPartitions(directory, _options.Partitions);
+            _offsets = new GroupOffsetStore(Path.Combine(directory, OffsetsDirectory), _options.Partitions);
             for (var p = 0; p < _partitions.Length; p++)
             {
                 _partitions[p] = new LogPartition(p, Path.Combine(directory, PartitionPrefix + p.ToString(CultureInfo.InvariantCulture)), _options.SegmentBytes, logger, SignalDurable);
@@ -52,7 +54,8 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
                 partition.Dispose();
             }
 
-            _offsets.Dispose();
+            _offsets?.Dispose();
+            _lock.Dispose();
             throw;
         }
 
@@ -218,6 +221,7 @@ public sealed partial class EmbeddedIngestLog : IIngestLog, IAsyncDisposable, ID
         }
 
         _offsets.Dispose();
+        _lock.Dispose();
 
         SignalDurable();
     }

@@ -44,8 +44,29 @@ public sealed class EmbeddedIngestLogCrashTests : IDisposable
         Assert.Contains(99L, await ReadAllAsync());
     }
 
-    /// <summary>Starts the writer, waits for enough acknowledgements, SIGKILLs it, returns what it acknowledged.</summary>
-    private async Task<HashSet<long>> RunAndKillWriterAsync(long firstNumber, int acksBeforeKill)
+    [Fact]
+    public async Task A_log_another_process_holds_open_is_refused_and_free_again_once_that_process_dies()
+    {
+        // A second server on the same data directory: its recovery would cut the writer's batch in progress as a torn
+        // tail, and both would append at the same end, each over the records the other acknowledged.
+        var acknowledged = await RunAndKillWriterAsync(1, AcksBeforeKill, whileRunning: () =>
+        {
+            var refused = Assert.Throws<InvalidOperationException>(OpenLog);
+            Assert.Contains("is open in another process", refused.Message, StringComparison.Ordinal);
+            return Task.CompletedTask;
+        });
+
+        // The kernel dropped the lock with the killed writer; nothing it acknowledged was lost.
+        var stored = await ReadAllAsync();
+        Assert.Empty(acknowledged.Except(stored));
+        Assert.Equal(stored.Count, stored.Distinct().Count());
+    }
+
+    /// <summary>
+    /// Starts the writer, waits for enough acknowledgements, runs <paramref name="whileRunning"/> (the writer still
+    /// appending), SIGKILLs it, returns what it acknowledged.
+    /// </summary>
+    private async Task<HashSet<long>> RunAndKillWriterAsync(long firstNumber, int acksBeforeKill, Func<Task>? whileRunning = null)
     {
         var acknowledged = new HashSet<long>();
         var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -82,6 +103,11 @@ public sealed class EmbeddedIngestLogCrashTests : IDisposable
             if (exited.IsCompleted)
             {
                 Assert.Fail($"The writer exited early: {await errors}");
+            }
+
+            if (whileRunning is not null)
+            {
+                await whileRunning();
             }
         }
         finally

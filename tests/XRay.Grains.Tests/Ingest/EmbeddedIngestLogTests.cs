@@ -280,6 +280,27 @@ public sealed class EmbeddedIngestLogTests : IngestLogContractTests
         Assert.Equal([8, 9], (await PollAsync(consumer, 2)).Select(Number));
     }
 
+    [Fact]
+    public async Task A_poll_that_meets_damage_after_taking_records_returns_them_and_the_next_poll_throws()
+    {
+        // One append to each partition (an idle partition from a rotating start takes it): 0-4 in partition 0, 5-9 in 1.
+        var log = OpenLog();
+        await log.AppendAsync(Records(Enumerable.Range(0, 5)), Ct);
+        await log.AppendAsync(Records(Enumerable.Range(5, 5)), Ct);
+        Assert.Equal([5L, 5L], await log.GetEndOffsetsAsync(Ct));
+
+        // Damaged while the log runs (a failing disk), below the durable end: the third record of partition 1.
+        var segment = Directory.GetFiles(Path.Combine(_directory.Path, "partition-1"), "*.log").Single();
+        FlipPayloadByte(segment, FrameStarts(await File.ReadAllBytesAsync(segment, Ct))[2]);
+        await using var consumer = log.Subscribe(Group);
+
+        // The poll reads partition 0, then partition 1 up to the damage. Thrown at once, those records were lost: the
+        // cursors stayed past them, and the next poll that filled up before reaching partition 1 went on after them.
+        var taken = await consumer.PollAsync(1000, TimeSpan.Zero, Ct);
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6], taken.Select(Number).Order());
+        await Assert.ThrowsAsync<InvalidDataException>(async () => await consumer.PollAsync(1000, TimeSpan.Zero, Ct));
+    }
+
     /// <summary>File positions of the frames in a segment's bytes.</summary>
     private static List<long> FrameStarts(byte[] segment)
     {
