@@ -56,12 +56,20 @@ public static class AuthApi
     }
 
     public static async Task<Results<Ok<LoginResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, IAccountStore store, PasswordHasher hasher, TokenIssuer tokens, CancellationToken cancellationToken)
+        LoginRequest request, IAccountStore store, PasswordHasher hasher, TokenIssuer tokens, LoginThrottle throttle, HttpResponse response,
+        CancellationToken cancellationToken)
     {
         var validation = new Validation().Required("email", request.Email, 254).Required("password", request.Password, 1024);
         if (!validation.IsValid)
         {
             return validation.ToProblem();
+        }
+
+        // Before the store and the hash, and for unknown emails alike: the same 429 whether the account exists or not.
+        using var attempt = throttle.Acquire(request.Email!);
+        if (!attempt.IsAcquired)
+        {
+            return RateLimiting.Refused(response, attempt);
         }
 
         var user = await store.FindUserByEmailAsync(request.Email!, cancellationToken);

@@ -24,7 +24,7 @@ public static partial class BlobsApi
         api.MapPost("/presign", PresignAsync).WithName("PresignUpload").WithSummary("Get a signed URL to upload one data blob.")
             .RequireAuthorization(GatewayPolicies.ApiKey).WithSmallBody().RequireRateLimiting(RateLimiting.SdkPolicy);
         api.MapGet("/traces/{traceId}/data/{dataId}", GetDownloadAsync).WithName("GetDataDownload").WithSummary("Get a blob's metadata and a short-lived download URL.")
-            .RequireAuthorization();
+            .RequireAuthorization().RequireRateLimiting(RateLimiting.UserPolicy);
         if (app.ServiceProvider.GetRequiredService<IOptions<BlobStoreOptions>>().Value.Provider == BlobProvider.Local)
         {
             app.MapLocalBlobRoutes();

@@ -15,7 +15,7 @@ public static class ProjectsApi
 {
     public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/projects").WithTags("Projects").RequireAuthorization().WithSmallBody();
+        var api = app.MapGroup("/api/v1/projects").WithTags("Projects").RequireAuthorization().WithSmallBody().RequireRateLimiting(RateLimiting.UserPolicy);
         api.MapGet("/", ListProjectsAsync).WithName("ListProjects").WithSummary("List the projects you belong to.");
         api.MapPost("/", CreateProjectAsync).WithName("CreateProject").WithSummary("Create a project; you become its owner.");
         api.MapPost("/{projectId}/keys", CreateKeyAsync).WithName("CreateApiKey").WithSummary("Create an API key; its secret is shown this once.");

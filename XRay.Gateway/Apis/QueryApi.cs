@@ -16,7 +16,7 @@ public static class QueryApi
 {
     public static IEndpointRouteBuilder MapQueryApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1").WithTags("Query").RequireAuthorization();
+        var api = app.MapGroup("/api/v1").WithTags("Query").RequireAuthorization().RequireRateLimiting(RateLimiting.UserPolicy);
         api.MapPost("/projects/{projectId}/query", QueryStepsAsync).WithName("QuerySteps")
             .WithSummary("Query a project's steps with filters, newest first, with cursor pagination.")
             .WithSmallBody()

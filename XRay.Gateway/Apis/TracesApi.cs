@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using XRay.Gateway.Auth;
+using XRay.Gateway.Hosting;
 using XRay.Gateway.Problems;
 using XRay.Gateway.Query;
 using XRay.Gateway.Traces;
@@ -18,7 +19,7 @@ public static class TracesApi
 
     public static IEndpointRouteBuilder MapTracesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1").WithTags("Traces").RequireAuthorization();
+        var api = app.MapGroup("/api/v1").WithTags("Traces").RequireAuthorization().RequireRateLimiting(RateLimiting.UserPolicy);
         api.MapGet("/projects/{projectId}/traces", ListTracesAsync).WithName("ListTraces")
             .WithSummary("List a project's traces, newest first, with filters and cursor pagination.")
             .Produces<TracePage>();

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using System.Text.Json;
 using XRay.Testing;
 
 namespace XRay.Gateway.Tests;
@@ -49,5 +52,140 @@ public sealed class RateLimitTests
         Array.ForEach(checks, r => r.Dispose());
         Assert.Contains(HttpStatusCode.Unauthorized, checkStatuses);
         Assert.Contains(HttpStatusCode.TooManyRequests, checkStatuses);
+    }
+
+    [Fact]
+    public async Task Logins_are_limited_per_email_whatever_the_address_and_whether_the_account_exists()
+    {
+        // One token a minute: nothing refills while the test runs. The per-address limit stays the fixture's (huge).
+        await using var gateway = new GatewayProcess(settings: new Dictionary<string, string>
+        {
+            ["RateLimits:LoginBurstPerEmail"] = "3",
+            ["RateLimits:LoginsPerEmailPerMinute"] = "1",
+        });
+        await gateway.StartAsync();
+        using var client = gateway.CreateClient();
+        var owner = await client.RegisterAndLoginAsync(); // 1 of the owner's 3 tokens
+
+        var known = await LoginsAsync(client, owner.Email, "wrong password, many times", 6);
+        var unknown = await LoginsAsync(client, $"nobody-{Guid.NewGuid():N}@example.test", "wrong password, many times", 6);
+
+        // The same counts and the same refusal for an account that exists and one that does not.
+        Assert.Equal(2, known.Count(r => r.Status == HttpStatusCode.Unauthorized));
+        Assert.Equal(4, known.Count(r => r.Status == HttpStatusCode.TooManyRequests));
+        Assert.Equal(3, unknown.Count(r => r.Status == HttpStatusCode.Unauthorized));
+        Assert.Equal(3, unknown.Count(r => r.Status == HttpStatusCode.TooManyRequests));
+        var refusals = known.Concat(unknown).Where(r => r.Status == HttpStatusCode.TooManyRequests).ToList();
+        Assert.All(refusals, r => Assert.True(r.RetryAfter >= TimeSpan.FromSeconds(1)));
+        Assert.All(refusals, r => Assert.Equal("application/problem+json", r.MediaType));
+        Assert.Single(refusals.Select(r => r.Title).Distinct());
+
+        // The right password waits too (in any letter case), while another email from the same address is still heard.
+        var right = await LoginsAsync(client, owner.Email.ToUpperInvariant(), owner.Password, 1);
+        Assert.Equal(HttpStatusCode.TooManyRequests, right[0].Status);
+        var other = await LoginsAsync(client, $"other-{Guid.NewGuid():N}@example.test", "wrong password", 1);
+        Assert.Equal(HttpStatusCode.Unauthorized, other[0].Status);
+    }
+
+    [Fact]
+    public async Task User_endpoints_are_limited_per_user()
+    {
+        await using var gateway = new GatewayProcess(settings: new Dictionary<string, string>
+        {
+            ["RateLimits:UserBurst"] = "3",
+            ["RateLimits:UserRequestsPerSecond"] = "1",
+        });
+        await gateway.StartAsync();
+        using var client = gateway.CreateClient();
+        var busy = await client.RegisterAndLoginAsync();
+        var quiet = await client.RegisterAndLoginAsync();
+
+        // Sent at once, so the bucket cannot refill between them however slow the machine is.
+        var lists = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.SendAsync(XRayApi.Authorized(HttpMethod.Get, "api/v1/projects", busy.Token))));
+        var statuses = lists.Select(r => r.StatusCode).ToList();
+        foreach (var refused in lists.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests))
+        {
+            Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        }
+
+        Array.ForEach(lists, r => r.Dispose());
+        Assert.Contains(HttpStatusCode.OK, statuses);
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+
+        // Another user from the same address has a bucket of their own.
+        using var other = await client.SendAsync(XRayApi.Authorized(HttpMethod.Get, "api/v1/projects", quiet.Token));
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task IPv6_clients_share_a_bucket_per_64_prefix()
+    {
+        // Two local addresses in one /64 (an IPv6 host with a temporary address has them; CI can add two to lo).
+        var pair = NetworkInterface.GetAllNetworkInterfaces().SelectMany(i => i.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .Where(a => a.AddressFamily == AddressFamily.InterNetworkV6 && !a.IsIPv6LinkLocal && !IPAddress.IsLoopback(a))
+            .GroupBy(a => Convert.ToHexString(a.GetAddressBytes(), 0, 8)).FirstOrDefault(g => g.Count() >= 2)?.Take(2).ToArray();
+        if (pair is null)
+        {
+            Assert.Skip("needs two local IPv6 addresses in one /64, e.g. `ip -6 addr add fd99::1/64 dev lo; ip -6 addr add fd99::2/64 dev lo`");
+        }
+
+        await using var gateway = new GatewayProcess(settings: new Dictionary<string, string>
+        {
+            ["RateLimits:AuthBurst"] = "6",
+            ["RateLimits:AuthRequestsPerSecond"] = "1",
+        }, allAddresses: true);
+        await gateway.StartAsync();
+
+        // Six from each address at once: separate buckets of six would refuse none.
+        var target = new Uri($"http://[{pair[0]}]:{gateway.Port}/");
+        using var first = FromAddress(pair[0], target);
+        using var second = FromAddress(pair[1], target);
+        var logins = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+            (i % 2 == 0 ? first : second).PostAsJsonAsync("api/v1/auth/login", new { email = "nobody@example.test", password = "wrong password" })));
+        var statuses = logins.Select(r => r.StatusCode).ToList();
+        Array.ForEach(logins, r => r.Dispose());
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+    }
+
+    private static HttpClient FromAddress(IPAddress source, Uri target) => new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                socket.Bind(new IPEndPoint(source, 0));
+                await socket.ConnectAsync(context.DnsEndPoint.Host.Trim('[', ']'), context.DnsEndPoint.Port, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    }) { BaseAddress = target };
+
+    private sealed record Login(HttpStatusCode Status, TimeSpan? RetryAfter, string? MediaType, string? Title);
+
+    private static async Task<Login[]> LoginsAsync(HttpClient client, string email, string password, int count) =>
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
+        {
+            using var response = await client.PostAsJsonAsync("api/v1/auth/login", new { email, password });
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            return new Login(response.StatusCode, response.Headers.RetryAfter?.Delta, response.Content.Headers.ContentType?.MediaType,
+                body.TryGetProperty("title", out var title) ? title.GetString() : null);
+        }));
+
+    [Theory]
+    [InlineData("RateLimits:UserBurst", "0", "RateLimits:UserRequestsPerSecond and UserBurst must be positive")]
+    [InlineData("RateLimits:LoginsPerEmailPerMinute", "0", "RateLimits:LoginsPerEmailPerMinute must be between 1 and 60000")]
+    public async Task Bad_limits_stop_the_start(string key, string value, string message)
+    {
+        await using var gateway = new GatewayProcess(settings: new Dictionary<string, string> { [key] = value });
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => gateway.StartAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(message, gateway.Output, StringComparison.Ordinal);
     }
 }

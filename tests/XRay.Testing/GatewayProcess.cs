@@ -19,6 +19,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     private Process? _process;
 
     private readonly bool _serverGc;
+    private readonly bool _allAddresses;
     private readonly bool _siloPortsChosenHere;
     private bool _startedOnce;
 
@@ -26,9 +27,11 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// Run with the gateway's shipped garbage collector (server GC, as ASP.NET Core apps default to). Tests leave it
     /// off: many test gateways share two cores, and workstation GC keeps each small. The load tool turns it on.
     /// </param>
-    public GatewayProcess(string? dataDirectory = null, IDictionary<string, string>? settings = null, bool serverGc = false)
+    /// <param name="allAddresses">Listen on every address (IPv6 and, dual-stack, IPv4), not only 127.0.0.1.</param>
+    public GatewayProcess(string? dataDirectory = null, IDictionary<string, string>? settings = null, bool serverGc = false, bool allAddresses = false)
     {
         _serverGc = serverGc;
+        _allAddresses = allAddresses;
         _ownsDataDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("xray-test-").FullName;
         Port = FreePorts.Next();
@@ -40,6 +43,8 @@ public sealed class GatewayProcess : IAsyncDisposable
             // Suites sign up hundreds of users from one address; RateLimitTests check the limits themselves.
             ["RateLimits:AuthBurst"] = "100000",
             ["RateLimits:SdkBurst"] = "100000",
+            ["RateLimits:UserBurst"] = "100000",
+            ["RateLimits:LoginBurstPerEmail"] = "100000",
             // A read waits for the consumer to apply what was acknowledged before it, up to this long (2 s shipped). Many
             // test gateways share two cores, and a consumer starved past 2 s made a read right after an ingest a 404:
             // tests wait longer; the load tool puts the shipped bound back, since it measures through it.
@@ -130,7 +135,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         };
         info.ArgumentList.Add(RepositoryPaths.Assembly("XRay.Gateway"));
         info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add(BaseAddress.ToString().TrimEnd('/'));
+        info.ArgumentList.Add(_allAddresses ? $"http://[::]:{Port}" : BaseAddress.ToString().TrimEnd('/'));
         foreach (var (key, value) in _settings)
         {
             info.ArgumentList.Add($"--{key}={value}");
