@@ -1,4 +1,5 @@
 using XRay.Gateway.Apis;
+using XRay.Gateway.Auth;
 using XRay.Gateway.Hosting;
 
 // appsettings.json is read from next to the binaries, whatever the working directory (unless a content root is
@@ -15,6 +16,9 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 builder.AddXRayGateway();
 
 var app = builder.Build();
+
+// Loaded now rather than at the first sign-in: a damaged key file stops the start, naming the file, instead of failing requests.
+_ = app.Services.GetRequiredService<JwtSigningKey>();
 app.UseServerTiming();
 app.UsePrivateResponses(); // before the exception handler: problems are answers too
 app.UseExceptionHandler();

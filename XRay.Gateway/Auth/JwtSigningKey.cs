@@ -28,16 +28,13 @@ public sealed class JwtSigningKey
 
     private static byte[] LoadOrCreate(string path)
     {
-        if (File.Exists(path))
+        if (File.Exists(path) && Read(path) is { } existing)
         {
-            var existing = Convert.FromBase64String(File.ReadAllText(path).Trim());
-            if (existing.Length >= 32)
-            {
-                return existing;
-            }
+            return existing;
         }
 
-        PrivateDirectory.Create(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        DirectorySync.Create(directory);
         var key = RandomNumberGenerator.GetBytes(64);
         var temp = path + ".tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
@@ -46,12 +43,39 @@ public sealed class JwtSigningKey
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // owner-only from the first byte
         }
 
-        using (var writer = new StreamWriter(temp, System.Text.Encoding.ASCII, options))
+        using (var file = new FileStream(temp, options))
         {
-            writer.Write(Convert.ToBase64String(key));
+            file.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(key)));
+            file.Flush(flushToDisk: true); // the rename below publishes the key: its bytes must be on disk first
         }
 
+        // Tokens are signed with this key from the first sign-in: lost on a power loss, it would sign out every user.
         File.Move(temp, path, overwrite: true);
+        DirectorySync.Flush(directory);
         return key;
+    }
+
+    /// <summary>
+    /// The key kept in <paramref name="path"/>, or <c>null</c> when the file is empty: what a power loss could leave of a
+    /// key written before keys were synced to disk. Its tokens are gone either way, so a new key costs nothing more.
+    /// Anything else that is not a key stops the start, naming the file, rather than replacing a key that may be the operator's.
+    /// </summary>
+    private static byte[]? Read(string path)
+    {
+        var text = File.ReadAllText(path).Trim();
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        var key = new byte[text.Length];
+        if (Convert.TryFromBase64String(text, key, out var length) && length >= 32)
+        {
+            return key[..length];
+        }
+
+        throw new InvalidOperationException(
+            $"The token signing key file '{path}' does not hold a base64 key of at least 32 bytes (truncated or edited?). "
+            + "Restore it, or delete it to have a new key generated, which signs out every user.");
     }
 }

@@ -1,13 +1,17 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using XRay.Gateway.Blobs;
 using XRay.Gateway.Blobs.Hosting;
 using XRay.Gateway.Blobs.Local;
+using XRay.Gateway.Blobs.Options;
+using XRay.Grains.Storage;
 using XRay.Testing;
 using static XRay.Blobs.Tests.BlobRequests;
 
@@ -18,6 +22,8 @@ public sealed class LocalBlobStoreTests : BlobStoreContractTests, IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly string _directory = Directory.CreateTempSubdirectory("xray-blobs-").FullName;
+    private readonly ConcurrentQueue<string> _created = new();
+    private readonly ConcurrentQueue<(string Directory, string[] Files)> _flushed = new();
     private WebApplication? _app;
     private Uri? _baseUrl;
 
@@ -44,6 +50,20 @@ public sealed class LocalBlobStoreTests : BlobStoreContractTests, IAsyncLifetime
             ["Blobs:MaxBlobBytes"] = "2000000",
         });
         builder.Services.AddSingleton<TimeProvider>(_time);
+        // The real directory syncs, recorded: a test cannot pull the power, but it can see that an upload asks for them.
+        builder.Services.AddSingleton(sp => new LocalBlobStore(sp.GetRequiredService<LocalUrlSigner>(), sp.GetRequiredService<IOptions<BlobStoreOptions>>())
+        {
+            CreateDirectory = directory =>
+            {
+                DirectorySync.Create(directory);
+                _created.Enqueue(directory);
+            },
+            FlushDirectory = directory =>
+            {
+                DirectorySync.Flush(directory);
+                _flushed.Enqueue((directory, Directory.GetFiles(directory).Select(f => Path.GetFileName(f)).ToArray()));
+            },
+        });
         builder.Services.AddXRayBlobs();
         _app = builder.Build();
         _app.MapLocalBlobRoutes();
@@ -126,6 +146,20 @@ public sealed class LocalBlobStoreTests : BlobStoreContractTests, IAsyncLifetime
         Assert.NotNull(ranged.Content.Headers.LastModified);
         Assert.Equal("attachment", ranged.Content.Headers.ContentDisposition?.DispositionType);
         Assert.Equal(["nosniff"], ranged.Headers.GetValues("X-Content-Type-Options"));
+    }
+
+    [Fact]
+    public async Task An_upload_syncs_its_new_directories_and_the_renamed_blobs_directory_before_it_is_answered()
+    {
+        var key = NewKey();
+        await UploadAsync(key, RandomBytes(1000));
+
+        // Answered 201 only after the directory holding the blob's name (renamed into place) was synced, and the
+        // trace's directory was made through the sync that keeps each new entry (project, trace) durable.
+        var directory = Path.Combine(_directory, key.ProjectId, key.TraceId);
+        Assert.Contains(directory, _created);
+        Assert.True(Directory.Exists(directory));
+        Assert.Contains(_flushed, flush => flush.Directory == directory && flush.Files.Contains(key.DataId));
     }
 
     /// <summary>Uploads <paramref name="bytes"/> under <paramref name="key"/>; answers a download URL for them.</summary>

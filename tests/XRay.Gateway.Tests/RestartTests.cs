@@ -80,4 +80,50 @@ public sealed class RestartTests
         using var response = await after.SendAsync(XRayApi.Authorized(HttpMethod.Get, "api/v1/projects", user.Token));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
+
+    [Theory]
+    [InlineData(30)] // not base64 at all
+    [InlineData(40)] // base64, but of 30 bytes: too short to be a key
+    public async Task A_truncated_signing_key_file_stops_the_start_naming_the_file_and_is_kept(int length)
+    {
+        var directory = Directory.CreateTempSubdirectory("xray-test-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "jwt-signing.key");
+            var torn = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64))[..length];
+            await File.WriteAllTextAsync(path, torn);
+            await using var gateway = new GatewayProcess(directory, new Dictionary<string, string> { ["Auth:SigningKey"] = string.Empty });
+
+            var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => gateway.StartAsync());
+            Assert.Contains($"The token signing key file '{path}'", failure.Message, StringComparison.Ordinal);
+            Assert.Equal(torn, await File.ReadAllTextAsync(path)); // left for the operator to restore, not replaced
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task An_empty_signing_key_file_is_replaced_by_a_new_key()
+    {
+        var directory = Directory.CreateTempSubdirectory("xray-test-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "jwt-signing.key");
+            await File.WriteAllTextAsync(path, string.Empty); // what a power loss could leave of a key written before keys were synced
+            await using var gateway = new GatewayProcess(directory, new Dictionary<string, string> { ["Auth:SigningKey"] = string.Empty });
+            await gateway.StartAsync();
+
+            Assert.Equal(64, Convert.FromBase64String(await File.ReadAllTextAsync(path)).Length);
+            using var client = gateway.CreateClient();
+            var user = await client.RegisterAndLoginAsync();
+            using var response = await client.SendAsync(XRayApi.Authorized(HttpMethod.Get, "api/v1/projects", user.Token));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

@@ -23,6 +23,12 @@ public sealed class LocalBlobStore(LocalUrlSigner signer, IOptions<BlobStoreOpti
     /// <summary>The signer shared with the routes that check the URLs.</summary>
     public LocalUrlSigner Signer => signer;
 
+    /// <summary>Creates a blob's directory and makes each new entry durable; a seam for tests, which cannot pull the power.</summary>
+    internal Action<string> CreateDirectory { get; init; } = DirectorySync.Create;
+
+    /// <summary>Makes a directory's entries durable; a seam for tests, which cannot pull the power.</summary>
+    internal Action<string> FlushDirectory { get; init; } = DirectorySync.Flush;
+
     public ValueTask<PresignedRequest> PresignUploadAsync(BlobKey key, string contentType, long size, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
         var exp = expiresAt.ToUnixTimeSeconds();
@@ -74,7 +80,7 @@ public sealed class LocalBlobStore(LocalUrlSigner signer, IOptions<BlobStoreOpti
     {
         var path = PathOf(key);
         var directory = Path.GetDirectoryName(path)!;
-        PrivateDirectory.Create(directory);
+        CreateDirectory(directory); // a new project's or trace's directory must outlive a power loss, or its blobs go with it
         var temp = Path.Combine(directory, $".{key.DataId}.{Guid.NewGuid():N}.tmp");
         var buffer = ArrayPool<byte>.Shared.Rent(81920);
         try
@@ -103,6 +109,7 @@ public sealed class LocalBlobStore(LocalUrlSigner signer, IOptions<BlobStoreOpti
             }
 
             File.Move(temp, path, overwrite: true);
+            FlushDirectory(directory); // the 201 promises the blob: its name, not only its bytes, must survive a power loss
             return UploadOutcome.Stored;
         }
         finally

@@ -1,3 +1,5 @@
+using XRay.Grains.Storage;
+
 namespace XRay.Grains.Ingest.Embedded;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using XRay.Grains.Storage;
 
 namespace XRay.Grains.Ingest.Embedded;
 

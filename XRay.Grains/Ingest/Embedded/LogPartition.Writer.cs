@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using XRay.Grains.Storage;
 
 namespace XRay.Grains.Ingest.Embedded;
 

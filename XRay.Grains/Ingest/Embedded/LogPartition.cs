@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using XRay.Grains.Storage;
 
 namespace XRay.Grains.Ingest.Embedded;
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using XRay.Grains.Storage;
 
 namespace XRay.Grains.Ingest.Embedded;
 

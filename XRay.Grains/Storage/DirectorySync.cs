@@ -1,13 +1,13 @@
 using System.Runtime.InteropServices;
-using XRay.Grains.Storage;
 
-namespace XRay.Grains.Ingest.Embedded;
+namespace XRay.Grains.Storage;
 
 /// <summary>
-/// Makes a directory's entries durable (a created segment, a renamed offsets file). On Linux a new file's
-/// name survives a power loss only once its directory is fsync'd; .NET cannot open a directory, so P/Invoke.
+/// Makes a directory's entries durable (a created log segment, a renamed offsets file, blob or key file). On Linux a
+/// new file's name survives a power loss only once its directory is fsync'd; .NET cannot open a directory, so P/Invoke.
+/// Shared by every writer under the data directory, so there is one implementation to get right.
 /// </summary>
-internal static class DirectorySync
+public static class DirectorySync
 {
     private const int ReadOnly = 0;
 
@@ -35,6 +35,7 @@ internal static class DirectorySync
         }
     }
 
+    /// <summary>Makes the entries of <paramref name="directory"/> (a file created, renamed or deleted in it) durable.</summary>
     public static void Flush(string directory)
     {
         // NTFS journals metadata and Windows cannot fsync a directory handle.
