@@ -26,7 +26,7 @@ internal sealed class DiskStorage : SpoolStorage
     {
         _directory = Path.GetFullPath(directory);
         _prefix = owner is null ? "" : owner + ".";
-        Directory.CreateDirectory(_directory);
+        CreateDirectory(_directory);
         var probe = Path.Combine(_directory, $"{_prefix}probe-{Guid.NewGuid():N}{TempExtension}");
         File.WriteAllBytes(probe, [1]);
         File.Delete(probe);
@@ -50,7 +50,7 @@ internal sealed class DiskStorage : SpoolStorage
             {
                 // The directory was removed under a running tracer (a temp cleaner): make it again rather than drop every
                 // entry from now on. What it held is gone; those entries are counted as dropped, not left to read as nothing.
-                Directory.CreateDirectory(_directory);
+                CreateDirectory(_directory);
                 ForgetAllButLeased();
                 File.WriteAllBytes(temp, data);
             }
@@ -89,6 +89,28 @@ internal sealed class DiskStorage : SpoolStorage
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
+    }
+
+    /// <summary>
+    /// Creates the directory and its missing parents readable by this user only: the entries are the pipeline's inputs and
+    /// outputs, and the default directory is under the system temp directory, which every user of the host can list (the
+    /// server's <c>PrivateDirectory</c> does the same for its data). A directory that exists keeps its permissions.
+    /// </summary>
+    private static void CreateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path); // under the user's own profile by default
+            return;
+        }
+
+        // Each missing level by itself: Directory.CreateDirectory gives the mode to the last one only.
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } parent && !Directory.Exists(parent))
+        {
+            CreateDirectory(parent);
+        }
+
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     private string PathOf(string key) => Path.Combine(_directory, _prefix + key + Extension);

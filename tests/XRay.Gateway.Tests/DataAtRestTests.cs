@@ -56,6 +56,40 @@ public sealed class DataAtRestTests
         }
     }
 
+    [Fact]
+    public async Task A_blob_directory_the_server_creates_elsewhere_is_the_servers_alone_at_every_level()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Unix permissions");
+            return;
+        }
+
+        var parent = Directory.CreateTempSubdirectory("xray-at-rest-");
+        try
+        {
+            // Outside the data directory, so nothing above it hides it; the server makes it, and a project's and a trace's
+            // directory in it, on the first upload.
+            var blobs = Path.Combine(parent.FullName, "blobs");
+            await using var gateway = new GatewayProcess(settings: new Dictionary<string, string> { ["Blobs:Local:Directory"] = blobs });
+            await gateway.StartAsync();
+            using var client = gateway.CreateClient();
+            var project = await client.CreateProjectWithKeyAsync(await client.RegisterAndLoginAsync());
+            await IngestAndUploadAsync(client, project);
+
+            var created = Directory.EnumerateDirectories(blobs, "*", SearchOption.AllDirectories).Prepend(blobs).ToList();
+            Assert.Equal(3, created.Count); // the root, the project's, the trace's
+            foreach (var directory in created)
+            {
+                Assert.True((File.GetUnixFileMode(directory) & GroupOrOthers) == default, $"{directory}: {File.GetUnixFileMode(directory)}");
+            }
+        }
+        finally
+        {
+            parent.Delete(recursive: true);
+        }
+    }
+
     /// <summary>Ingests a trace and uploads a blob to it; returns the upload URL's signature.</summary>
     private static async Task<string> IngestAndUploadAsync(HttpClient client, TestProject project)
     {

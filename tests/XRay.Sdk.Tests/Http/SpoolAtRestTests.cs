@@ -1,0 +1,53 @@
+using XRay.Sdk.Tests.Fakes;
+
+namespace XRay.Sdk.Tests.Http;
+
+/// <summary>
+/// What the spool leaves on disk is the pipeline's inputs and outputs, and its default directory is under the system
+/// temp directory, which every user of the host can list: a directory the tracer creates is its user's alone, as the
+/// server's data directory is.
+/// </summary>
+public sealed class SpoolAtRestTests : GatewayBehindProxy
+{
+    private const UnixFileMode GroupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    [Fact]
+    public async Task The_spool_directories_a_tracer_creates_are_its_users_alone()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Unix permissions");
+            return;
+        }
+
+        // As the default {temp}/xray-sdk/{ProjectId}: both levels made by the tracer.
+        var parent = TestTracers.NewTempDir();
+        var tempDir = Path.Combine(parent, "xray-sdk", FakeGateway.ProjectId);
+        var options = TestTracers.Options(Proxy.BaseAddress, tempDir);
+        options.ShutdownTimeout = TimeSpan.FromSeconds(1);
+        await Proxy.RefuseAsync(); // the gateway is down: what is recorded waits in the spool
+        try
+        {
+            await using (var tracer = new XRayTracer(options))
+            {
+                tracer.CreateTrace("checkout").Step("card", input: new { number = "4111 1111 1111 1111" });
+                Assert.False(await tracer.FlushAsync(TimeSpan.FromSeconds(1)));
+                Assert.NotEmpty(Directory.EnumerateFiles(tempDir, "*.xr"));
+                Assert.Equal(default, File.GetUnixFileMode(tempDir) & GroupOrOthers);
+                Assert.Equal(default, File.GetUnixFileMode(Path.GetDirectoryName(tempDir)!) & GroupOrOthers);
+
+                // Removed under the running tracer (a temp cleaner): made again the same way.
+                Directory.Delete(Path.GetDirectoryName(tempDir)!, recursive: true);
+                tracer.CreateTrace("checkout").Step("card", input: new { number = "5500 0000 0000 0004" });
+                Assert.False(await tracer.FlushAsync(TimeSpan.FromSeconds(1)));
+                Assert.NotEmpty(Directory.EnumerateFiles(tempDir, "*.xr"));
+                Assert.Equal(default, File.GetUnixFileMode(tempDir) & GroupOrOthers);
+            }
+        }
+        finally
+        {
+            Directory.Delete(parent, recursive: true);
+        }
+    }
+}
