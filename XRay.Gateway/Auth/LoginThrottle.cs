@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using XRay.Gateway.Hosting;
 using XRay.Gateway.Options;
 
 namespace XRay.Gateway.Auth;
@@ -19,13 +20,7 @@ public sealed class LoginThrottle : IDisposable
     public LoginThrottle(IOptions<RateLimitOptions> options)
     {
         var limits = options.Value;
-        var bucket = new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = limits.LoginBurstPerEmail,
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = TimeSpan.FromMinutes(1) / limits.LoginsPerEmailPerMinute,
-            QueueLimit = 0,
-        };
+        var bucket = RateLimiting.Bucket(1, TimeSpan.FromMinutes(1) / limits.LoginsPerEmailPerMinute, limits.LoginBurstPerEmail);
         _limiter = PartitionedRateLimiter.Create<string, string>(email => RateLimitPartition.GetTokenBucketLimiter(email, _ => bucket));
     }
 

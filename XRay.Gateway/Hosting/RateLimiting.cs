@@ -42,8 +42,8 @@ public static class RateLimiting
                 // becomes a dictionary key, and repeating the header cannot move a request to another bucket.
                 // Requests without a valid key share their client address's bucket, so spraying random keys is limited too.
                 var partition = context.User.FindFirst(ApiKeyAuthenticationHandler.KeyClaim)?.Value
-                    ?? "address:" + ClientAddress.PartitionKey(context.Connection.RemoteIpAddress);
-                return RateLimitPartition.GetTokenBucketLimiter(partition, _ => Bucket(limits.SdkRequestsPerSecond, limits.SdkBurst));
+                    ?? AddressPartition(context);
+                return RateLimitPartition.GetTokenBucketLimiter(partition, _ => PerSecond(limits.SdkRequestsPerSecond, limits.SdkBurst));
             });
             limiter.AddPolicy(UserPolicy, context =>
             {
@@ -52,27 +52,33 @@ public static class RateLimiting
                 // active user (idle ones are dropped). Callers without a valid token share their address's bucket.
                 var partition = context.User.FindFirst(JwtRegisteredClaimNames.Sub)?.Value is { } userId
                     ? "user:" + userId
-                    : "address:" + ClientAddress.PartitionKey(context.Connection.RemoteIpAddress);
-                return RateLimitPartition.GetTokenBucketLimiter(partition, _ => Bucket(limits.UserRequestsPerSecond, limits.UserBurst));
+                    : AddressPartition(context);
+                return RateLimitPartition.GetTokenBucketLimiter(partition, _ => PerSecond(limits.UserRequestsPerSecond, limits.UserBurst));
             });
             limiter.AddPolicy(AuthPolicy, context =>
             {
                 var limits = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
                 var address = ClientAddress.PartitionKey(context.Connection.RemoteIpAddress);
-                return RateLimitPartition.GetTokenBucketLimiter(address, _ => Bucket(limits.AuthRequestsPerSecond, limits.AuthBurst));
+                return RateLimitPartition.GetTokenBucketLimiter(address, _ => PerSecond(limits.AuthRequestsPerSecond, limits.AuthBurst));
             });
         });
         return services;
     }
 
-    private static TokenBucketRateLimiterOptions Bucket(int perSecond, int burst) => new()
+    /// <summary>A token bucket of <paramref name="burst"/> that refills <paramref name="tokensPerPeriod"/> every <paramref name="period"/>, queueing nothing.</summary>
+    internal static TokenBucketRateLimiterOptions Bucket(int tokensPerPeriod, TimeSpan period, int burst) => new()
     {
         TokenLimit = burst,
-        TokensPerPeriod = perSecond,
-        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        TokensPerPeriod = tokensPerPeriod,
+        ReplenishmentPeriod = period,
         QueueLimit = 0,
         AutoReplenishment = true,
     };
+
+    private static TokenBucketRateLimiterOptions PerSecond(int perSecond, int burst) => Bucket(perSecond, TimeSpan.FromSeconds(1), burst);
+
+    /// <summary>The bucket of a caller the SDK and user policies cannot name (no valid key or token): its client address.</summary>
+    private static string AddressPartition(HttpContext context) => "address:" + ClientAddress.PartitionKey(context.Connection.RemoteIpAddress);
 
     private static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken cancellationToken) =>
         await Refused(context.HttpContext.Response, context.Lease).ExecuteAsync(context.HttpContext).ConfigureAwait(false);
