@@ -19,6 +19,7 @@ var app = builder.Build();
 
 // Loaded now rather than at the first sign-in: a damaged key file stops the start, naming the file, instead of failing requests.
 _ = app.Services.GetRequiredService<JwtSigningKey>();
+app.UseTrustedProxies(); // first: everything after it sees the client's address (ForwardedHeaders:KnownProxies, KnownNetworks)
 app.UseServerTiming();
 app.UsePrivateResponses(); // before the exception handler: problems are answers too
 app.UseExceptionHandler();

@@ -34,6 +34,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddXRayAuth();
         services.AddXRayIngest();
         services.AddXRayRateLimits();
+        services.AddXRayTrustedProxies();
         services.AddXRayBlobs();
         builder.AddXRayMetrics();
         return builder;

@@ -12,8 +12,8 @@ namespace XRay.Gateway.Hosting;
 
 /// <summary>
 /// Token-bucket limits: SDK traffic per API key, user traffic per signed-in user, sign-in traffic per client address
-/// (and logins per email, <see cref="LoginThrottle"/>). A refused request gets 429 with <c>Retry-After</c>, which the
-/// SDK honours.
+/// (and logins per email, <see cref="LoginThrottle"/>; the lookups of unseen API keys per client address, before them,
+/// <see cref="KeyLookupThrottle"/>). A refused request gets 429 with <c>Retry-After</c>, which the SDK honours.
 /// </summary>
 public static class RateLimiting
 {
@@ -26,12 +26,15 @@ public static class RateLimiting
         services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits")
             .Validate(o => o.SdkRequestsPerSecond > 0 && o.SdkBurst > 0 && o.AuthRequestsPerSecond > 0 && o.AuthBurst > 0,
                 $"RateLimits:{nameof(RateLimitOptions.SdkRequestsPerSecond)}, {nameof(RateLimitOptions.SdkBurst)}, {nameof(RateLimitOptions.AuthRequestsPerSecond)} and {nameof(RateLimitOptions.AuthBurst)} must be positive.")
+            .Validate(o => o.KeyLookupsPerSecond > 0 && o.KeyLookupBurst > 0,
+                $"RateLimits:{nameof(RateLimitOptions.KeyLookupsPerSecond)} and {nameof(RateLimitOptions.KeyLookupBurst)} must be positive.")
             .Validate(o => o.UserRequestsPerSecond > 0 && o.UserBurst > 0,
                 $"RateLimits:{nameof(RateLimitOptions.UserRequestsPerSecond)} and {nameof(RateLimitOptions.UserBurst)} must be positive.")
             .Validate(o => o.LoginsPerEmailPerMinute is > 0 and <= 60_000 && o.LoginBurstPerEmail > 0,
                 $"RateLimits:{nameof(RateLimitOptions.LoginsPerEmailPerMinute)} must be between 1 and 60000 and {nameof(RateLimitOptions.LoginBurstPerEmail)} positive.")
             .ValidateOnStart();
         services.TryAddSingleton<LoginThrottle>();
+        services.TryAddSingleton<KeyLookupThrottle>();
         services.AddRateLimiter(limiter =>
         {
             limiter.OnRejected = OnRejectedAsync;
@@ -40,7 +43,8 @@ public static class RateLimiting
                 var limits = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
                 // Partition by the authenticated key id (the limiter runs after authentication): the secret never
                 // becomes a dictionary key, and repeating the header cannot move a request to another bucket.
-                // Requests without a valid key share their client address's bucket, so spraying random keys is limited too.
+                // Requests without a valid key share their client address's bucket, so spraying random keys is limited too
+                // (and their store lookups before that, KeyLookupThrottle).
                 var partition = context.User.FindFirst(ApiKeyAuthenticationHandler.KeyClaim)?.Value
                     ?? AddressPartition(context);
                 return RateLimitPartition.GetTokenBucketLimiter(partition, _ => PerSecond(limits.SdkRequestsPerSecond, limits.SdkBurst));

@@ -9,6 +9,15 @@ public sealed class RateLimitOptions
     /// <summary>Burst of SDK requests per API key above the steady rate.</summary>
     public int SdkBurst { get; set; } = 2000;
 
+    /// <summary>
+    /// Lookups per second per client address of API keys this server has not yet seen answered (a new key, or one made
+    /// up): spent before the store is asked, since authentication runs before the request limits.
+    /// </summary>
+    public int KeyLookupsPerSecond { get; set; } = 10;
+
+    /// <summary>Burst of such lookups per client address.</summary>
+    public int KeyLookupBurst { get; set; } = 100;
+
     /// <summary>Register and login requests per second per client address (an IPv6 client's /64).</summary>
     public int AuthRequestsPerSecond { get; set; } = 10;
 

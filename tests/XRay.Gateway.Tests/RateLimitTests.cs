@@ -1,7 +1,10 @@
+using System.Buffers.Text;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text.Json;
 using XRay.Testing;
 
@@ -52,6 +55,71 @@ public sealed class RateLimitTests
         Array.ForEach(checks, r => r.Dispose());
         Assert.Contains(HttpStatusCode.Unauthorized, checkStatuses);
         Assert.Contains(HttpStatusCode.TooManyRequests, checkStatuses);
+    }
+
+    [Fact]
+    public async Task Made_up_keys_from_one_address_are_refused_before_the_store_is_asked()
+    {
+        await using var gateway = new GatewayProcess(settings: new Dictionary<string, string>
+        {
+            ["RateLimits:KeyLookupBurst"] = "10",
+            ["RateLimits:KeyLookupsPerSecond"] = "1",
+        });
+        await gateway.StartAsync();
+        using var client = gateway.CreateClient();
+        var project = await client.CreateProjectWithKeyAsync(await client.RegisterAndLoginAsync());
+        var mistyped = MadeUpKey();
+        Assert.Equal(HttpStatusCode.OK, await KeyCheckAsync(client, project.ApiKey)); // seen valid: spends no budget from now on
+        Assert.Equal(HttpStatusCode.Unauthorized, await KeyCheckAsync(client, mistyped)); // seen refused: refused without a lookup from now on
+
+        // Every made-up key that is looked up activates a key grain of its own, which asks the store once.
+        var before = await ApiKeyActivationsAsync(client);
+        var clock = Stopwatch.StartNew();
+        var spray = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => client.SendAsync(XRayApi.WithKey(HttpMethod.Get, "api/v1/auth/key", MadeUpKey()))));
+        var refills = Math.Ceiling(clock.Elapsed.TotalSeconds) + 1; // one a second, however slow the machine
+        var lookups = await ApiKeyActivationsAsync(client) - before;
+        var statuses = spray.Select(r => r.StatusCode).ToList();
+        foreach (var refused in spray.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests))
+        {
+            Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        }
+
+        Array.ForEach(spray, r => r.Dispose());
+        Assert.InRange(lookups, 0, 10 + refills);
+        Assert.Equal(lookups, statuses.Count(s => s == HttpStatusCode.Unauthorized));
+        Assert.Equal(100 - lookups, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+
+        // Keys already seen are still answered as before, the refused one from memory.
+        Assert.Equal(HttpStatusCode.OK, await KeyCheckAsync(client, project.ApiKey));
+        var activations = await ApiKeyActivationsAsync(client);
+        Assert.Equal(HttpStatusCode.Unauthorized, await KeyCheckAsync(client, mistyped));
+        Assert.Equal(activations, await ApiKeyActivationsAsync(client));
+
+        // A remembered valid key is still resolved on every request: its revocation takes effect at once.
+        using (var revoke = await client.SendAsync(XRayApi.Authorized(HttpMethod.Delete, $"api/v1/projects/{project.ProjectId}/keys/{project.KeyId}", project.Owner.Token)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await KeyCheckAsync(client, project.ApiKey));
+    }
+
+    /// <summary>A key of the right shape that no project has.</summary>
+    private static string MadeUpKey() => "xray_" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
+    private static async Task<HttpStatusCode> KeyCheckAsync(HttpClient client, string key)
+    {
+        using var response = await client.SendAsync(XRayApi.WithKey(HttpMethod.Get, "api/v1/auth/key", key));
+        return response.StatusCode;
+    }
+
+    private static async Task<double> ApiKeyActivationsAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync("metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return new PrometheusText(await response.Content.ReadAsStringAsync())
+            .Value("orleans_catalog_activation_created_total", ("grain_type", "apikey"));
     }
 
     [Fact]
@@ -180,8 +248,12 @@ public sealed class RateLimitTests
 
     [Theory]
     [InlineData("RateLimits:UserBurst", "0", "RateLimits:UserRequestsPerSecond and UserBurst must be positive")]
+    [InlineData("RateLimits:KeyLookupsPerSecond", "0", "RateLimits:KeyLookupsPerSecond and KeyLookupBurst must be positive")]
+    [InlineData("ForwardedHeaders:KnownProxies:0", "10.0.0.300", "ForwardedHeaders:KnownProxies holds '10.0.0.300', which is not an IP address")]
+    [InlineData("ForwardedHeaders:KnownNetworks:0", "10.0.0.0/33", "ForwardedHeaders:KnownNetworks holds '10.0.0.0/33', which is not a network in CIDR notation")]
+    [InlineData("ForwardedHeaders:KnownNetworks:0", "10.0.0.0", "ForwardedHeaders:KnownNetworks holds '10.0.0.0', which is not a network in CIDR notation")]
     [InlineData("RateLimits:LoginsPerEmailPerMinute", "0", "RateLimits:LoginsPerEmailPerMinute must be between 1 and 60000")]
-    public async Task Bad_limits_stop_the_start(string key, string value, string message)
+    public async Task Bad_limits_or_proxy_lists_stop_the_start(string key, string value, string message)
     {
         await using var gateway = new GatewayProcess(settings: new Dictionary<string, string> { [key] = value });
 

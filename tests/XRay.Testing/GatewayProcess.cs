@@ -43,6 +43,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             // Suites sign up hundreds of users from one address; RateLimitTests check the limits themselves.
             ["RateLimits:AuthBurst"] = "100000",
             ["RateLimits:SdkBurst"] = "100000",
+            ["RateLimits:KeyLookupBurst"] = "100000",
             ["RateLimits:UserBurst"] = "100000",
             ["RateLimits:LoginBurstPerEmail"] = "100000",
             // A read waits for the consumer to apply what was acknowledged before it, up to this long (2 s shipped). Many

@@ -14,8 +14,9 @@ internal sealed class LogDirectoryLock : IDisposable
 {
     private const string FileName = ".lock";
 
-    // What the open throws when the lock is held: EWOULDBLOCK from flock on Linux, ERROR_SHARING_VIOLATION on Windows.
-    private const int LockHeldErrno = 11;
+    // What the open throws when the lock is held: EWOULDBLOCK from flock (its number differs: 11 on Linux, 35 on macOS
+    // and the BSDs), ERROR_SHARING_VIOLATION on Windows.
+    private static readonly int LockHeldErrno = OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 35 : 11;
     private const int SharingViolation = unchecked((int)0x80070020);
 
     private readonly SafeFileHandle _handle;
@@ -31,7 +32,7 @@ internal sealed class LogDirectoryLock : IDisposable
         {
             return new LogDirectoryLock(File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
         }
-        catch (IOException ex) when (ex.HResult is LockHeldErrno or SharingViolation)
+        catch (IOException ex) when (ex.HResult == LockHeldErrno || ex.HResult == SharingViolation)
         {
             throw new InvalidOperationException(
                 $"The ingest log in '{directory}' is open in another process (or another log in this one): two servers cannot share " +
