@@ -9,7 +9,7 @@ namespace XRay.Sdk;
 /// left in a memory spool (or finished by a worker after it) when the tracer stopped.
 /// </param>
 /// <param name="BlobsSent">Data blobs uploaded.</param>
-/// <param name="BlobsDropped">Data blobs lost, for the same reasons as events.</param>
+/// <param name="BlobsDropped">Data blobs lost, for the same reasons as events; too large is over <see cref="XRayOptions.MaxBlobSize"/>.</param>
 /// <param name="Retries">HTTP attempts that failed transiently and were retried.</param>
 /// <param name="SpoolBytes">Bytes waiting in the spool now; 0 while the spool is still opening (it opens in the background).</param>
 /// <param name="SpoolIsDisk">

@@ -1,14 +1,16 @@
+using System.Text;
 using System.Text.Json;
+using XRay.Sdk.Storage;
 
 namespace XRay.Sdk.Events;
 
 /// <summary>
-/// Serializes one <see cref="PendingEvent"/> to the JSON of docs/events.md. One per worker: it reuses
-/// its buffer, so serialization allocates little beyond the result. An event stops being written as soon as it
-/// passes <see cref="MaxEventBytes"/>.
+/// Serializes one <see cref="PendingEvent"/> to the JSON of docs/events.md, or a data blob's value. One per worker: it
+/// reuses its buffer, so serialization allocates little beyond the result. An event stops being written as soon as it
+/// passes <see cref="MaxEventBytes"/>, a blob as soon as it passes <paramref name="maxBlobBytes"/>.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The writer wraps a managed buffer only and lives as long as its worker thread.")]
-internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
+internal sealed class EventWriter(JsonSerializerOptions serializerOptions, int maxBlobBytes = (int)XRayOptions.DefaultMaxBlobSize)
 {
     /// <summary>The gateway's default <c>Ingest:MaxEventBytes</c>; a larger event would only be rejected.</summary>
     public const int MaxEventBytes = 256 * 1024;
@@ -30,7 +32,10 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     private readonly CappedBuffer _buffer = new();
 
     /// <summary>The caller's options for an event's values: a string that cannot fit is given up before it is escaped.</summary>
-    private readonly JsonSerializerOptions _eventOptions = EventStringConverter.For(serializerOptions);
+    private readonly JsonSerializerOptions _eventOptions = CappedStringConverter.For(serializerOptions, MaxEventBytes);
+
+    /// <summary>The same for a data blob's value, within its own limit.</summary>
+    private readonly JsonSerializerOptions _blobOptions = CappedStringConverter.For(serializerOptions, maxBlobBytes);
 
     /// <summary>How the fallback serializes a value apart: as <see cref="JsonSerializer.SerializeToUtf8Bytes(object?, Type, JsonSerializerOptions?)"/> would.</summary>
     private readonly JsonWriterOptions _apartOptions = new()
@@ -45,6 +50,8 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     };
 
     public JsonSerializerOptions SerializerOptions => serializerOptions;
+
+    public int MaxBlobBytes => maxBlobBytes;
 
     /// <summary>The bytes the reused buffer holds on to between values.</summary>
     internal int BufferCapacity => _buffer.Capacity;
@@ -116,22 +123,43 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
     private static string Truncate(string text, int max) =>
         text.Length <= max ? text : text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)];
 
-    /// <summary>Serializes a data blob's value; one that cannot be serialized is written as its <c>ToString()</c>, a JSON string.</summary>
-    public byte[] WriteValue(object? value)
+    /// <summary>
+    /// A data blob's bytes, or null when they are over <see cref="MaxBlobBytes"/>: the value of <c>DataId</c> stops being
+    /// written as soon as it passes the limit. One that cannot be serialized is written as its <c>ToString()</c>, a JSON string.
+    /// </summary>
+    public byte[]? WriteBlob(object? value, BlobContent content)
     {
-        var writer = Reset(int.MaxValue); // a blob has no event's limit
-        try
+        switch (content)
         {
-            JsonSerializer.Serialize(writer, value, value?.GetType() ?? typeof(object), serializerOptions);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException && value is not null)
-        {
-            writer = Reset(int.MaxValue); // the failed attempt left the writer mid-value
-            writer.WriteStringValue(TextOf(value));
+            case BlobContent.Binary:
+                var bytes = (byte[])value!;
+                return bytes.Length <= maxBlobBytes ? bytes : null;
+            case BlobContent.Text:
+                var text = (string?)value ?? "";
+                return text.Length <= maxBlobBytes && Encoding.UTF8.GetByteCount(text) <= maxBlobBytes ? Encoding.UTF8.GetBytes(text) : null;
         }
 
-        writer.Flush();
-        return TakeWritten();
+        try
+        {
+            var writer = Reset(maxBlobBytes);
+            try
+            {
+                JsonSerializer.Serialize(writer, value, value?.GetType() ?? typeof(object), _blobOptions);
+            }
+            catch (Exception ex) when (ex is not (OutOfMemoryException or CappedBuffer.OverLimitException) && value is not null)
+            {
+                writer = Reset(maxBlobBytes); // the failed attempt left the writer mid-value
+                CappedStringConverter.WriteText(writer, TextOf(value), maxBlobBytes);
+            }
+
+            writer.Flush();
+            return TakeWritten();
+        }
+        catch (CappedBuffer.OverLimitException)
+        {
+            _buffer.Trim(MaxRetainedBufferBytes);
+            return null;
+        }
     }
 
     /// <summary>A value's <c>ToString()</c>, or its type's name when that throws too: the text never costs the event.</summary>
@@ -227,8 +255,8 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
         WriteObject(w, "filters", e.Filters, lenient);
         if (e.Reasoning is not null)
         {
-            EventStringConverter.ThrowIfCannotFit(w, e.Reasoning.Length);
-            w.WriteString("reasoning", e.Reasoning);
+            w.WritePropertyName("reasoning");
+            CappedStringConverter.WriteText(w, e.Reasoning, MaxEventBytes);
         }
 
         WriteObject(w, "metadata", e.Metadata, lenient);
@@ -254,12 +282,12 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
         w.WriteStartObject("error");
         w.WriteString("type", e.Exception?.GetType().Name ?? "Error");
         var message = (e.Exception is { } exception ? Read(exception, static x => x.Message) : null) ?? e.ErrorMessage ?? "(no message)";
-        EventStringConverter.ThrowIfCannotFit(w, message.Length);
-        w.WriteString("message", message);
+        w.WritePropertyName("message");
+        CappedStringConverter.WriteText(w, message, MaxEventBytes);
         if (e.Exception is { } thrown && Read(thrown, static x => x.StackTrace) is { } stack)
         {
-            EventStringConverter.ThrowIfCannotFit(w, stack.Length);
-            w.WriteString("stack", stack);
+            w.WritePropertyName("stack");
+            CappedStringConverter.WriteText(w, stack, MaxEventBytes);
         }
 
         w.WriteEndObject();
@@ -328,9 +356,7 @@ internal sealed class EventWriter(JsonSerializerOptions serializerOptions)
         }
         else
         {
-            var text = TextOf(value);
-            EventStringConverter.ThrowIfCannotFit(w, text?.Length ?? 0);
-            w.WriteStringValue(text);
+            CappedStringConverter.WriteText(w, TextOf(value), MaxEventBytes);
         }
 
         if (wrap)

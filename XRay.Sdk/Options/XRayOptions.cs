@@ -39,6 +39,12 @@ public sealed class XRayOptions
     /// <summary>Bytes the spool may take in memory (when the disk is not writable). Default 50 MB.</summary>
     public long MaxMemorySize { get; set; } = 50L * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes a data blob may take; a larger one is dropped and counted, and a value given to <c>DataId</c> stops being
+    /// serialized as soon as it passes this. Default 100 MiB, the gateway's default <c>Blobs:MaxBlobBytes</c>.
+    /// </summary>
+    public long MaxBlobSize { get; set; } = DefaultMaxBlobSize;
+
     /// <summary>How long an event may wait before its batch is sent. Default 1 second.</summary>
     public TimeSpan BatchInterval { get; set; } = TimeSpan.FromMilliseconds(1000);
 
@@ -79,6 +85,9 @@ public sealed class XRayOptions
     /// (camelCase). Objects are serialized later, on a worker: see the README on mutable objects.
     /// </summary>
     public JsonSerializerOptions? SerializerOptions { get; set; }
+
+    /// <summary>The default of <see cref="MaxBlobSize"/>: 100 MiB, as the gateway's <c>Blobs:MaxBlobBytes</c>.</summary>
+    internal const long DefaultMaxBlobSize = 100L * 1024 * 1024;
 
     /// <summary>The spool directory to use: <see cref="TempDir"/>, or the default one for the project.</summary>
     internal string ResolveTempDir() =>

@@ -52,6 +52,7 @@ public static class XRayOptionsReader
         o.TempDir = get(nameof(o.TempDir)) ?? o.TempDir;
         o.MaxDiskSize = Parse(get, nameof(o.MaxDiskSize), o.MaxDiskSize, ParseLong);
         o.MaxMemorySize = Parse(get, nameof(o.MaxMemorySize), o.MaxMemorySize, ParseLong);
+        o.MaxBlobSize = Parse(get, nameof(o.MaxBlobSize), o.MaxBlobSize, ParseLong);
         o.MaxBatchSize = Parse(get, nameof(o.MaxBatchSize), o.MaxBatchSize, ParseInt);
         o.WorkerPoolSize = Parse(get, nameof(o.WorkerPoolSize), o.WorkerPoolSize, ParseInt);
         o.MaxQueueSize = Parse(get, nameof(o.MaxQueueSize), o.MaxQueueSize, ParseInt);

@@ -58,6 +58,7 @@ public sealed class XRayOptionsValidator : IValidateOptions<XRayOptions>
 
         foreach (var failure in Positive(o.MaxDiskSize, nameof(o.MaxDiskSize))
             .Concat(Positive(o.MaxMemorySize, nameof(o.MaxMemorySize)))
+            .Concat(Positive(o.MaxBlobSize, nameof(o.MaxBlobSize)))
             .Concat(Positive(o.MaxBatchSize, nameof(o.MaxBatchSize)))
             .Concat(Positive(o.WorkerPoolSize, nameof(o.WorkerPoolSize)))
             .Concat(Positive(o.MaxQueueSize, nameof(o.MaxQueueSize)))
@@ -73,6 +74,12 @@ public sealed class XRayOptionsValidator : IValidateOptions<XRayOptions>
         if (o.MaxBatchSize > 1000)
         {
             yield return $"XRay:{nameof(o.MaxBatchSize)} must be at most 1000 (the gateway's batch limit), got {o.MaxBatchSize}.";
+        }
+
+        // a blob is serialized into one array
+        if (o.MaxBlobSize > Array.MaxLength)
+        {
+            yield return $"XRay:{nameof(o.MaxBlobSize)} must be at most {Array.MaxLength}, got {o.MaxBlobSize}.";
         }
 
         if (o.WorkerPoolSize > 64)

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using XRay.Sdk.Diagnostics;
@@ -22,6 +21,7 @@ internal sealed class EventPipeline : IAsyncDisposable
     private static EventWriter? t_writer;
 
     private readonly JsonSerializerOptions _json;
+    private readonly int _maxBlobBytes;
     private readonly ILogger _logger;
     private readonly HttpClient _http;
     private readonly OpeningStorage _storage;
@@ -38,6 +38,7 @@ internal sealed class EventPipeline : IAsyncDisposable
         Counters = counters;
         _logger = logger;
         _json = options.SerializerOptions ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        _maxBlobBytes = (int)options.MaxBlobSize; // validated: at most Array.MaxLength
         _http = new HttpClient(handler ?? new SocketsHttpHandler { ConnectTimeout = options.RequestTimeout, PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
         {
             BaseAddress = new Uri(options.BaseUrl.TrimEnd('/') + "/"),
@@ -203,7 +204,9 @@ internal sealed class EventPipeline : IAsyncDisposable
 
     private void Process(PendingEvent e)
     {
-        var writer = t_writer is { } w && w.SerializerOptions == _json ? w : t_writer = new EventWriter(_json);
+        var writer = t_writer is { } w && w.SerializerOptions == _json && w.MaxBlobBytes == _maxBlobBytes
+            ? w
+            : t_writer = new EventWriter(_json, _maxBlobBytes);
         if (e.Type == EventType.Blob)
         {
             SpoolBlob(writer, e);
@@ -236,20 +239,23 @@ internal sealed class EventPipeline : IAsyncDisposable
 
     private void SpoolBlob(EventWriter writer, PendingEvent e)
     {
-        byte[] data;
+        byte[]? data;
         try
         {
-            data = e.Content switch
-            {
-                BlobContent.Text => Encoding.UTF8.GetBytes((string?)e.Input ?? ""),
-                BlobContent.Binary => (byte[])e.Input!,
-                _ => writer.WriteValue(e.Input),
-            };
+            data = writer.WriteBlob(e.Input, e.Content);
         }
         catch (Exception ex)
         {
             Log.SerializationFailed(_logger, $"data blob {e.DataId}", ex);
             Counters.BlobDropped();
+            return;
+        }
+
+        if (data is null)
+        {
+            // the writer stopped at the limit, so the blob's full size is not known
+            Counters.BlobDropped();
+            Log.BlobDropped(_logger, e.DataId.ToString(), $"it is over XRay:MaxBlobSize, {_maxBlobBytes} bytes");
             return;
         }
 

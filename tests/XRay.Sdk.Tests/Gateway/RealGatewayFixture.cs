@@ -40,6 +40,15 @@ public sealed class RealGatewayFixture : IAsyncLifetime
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
+    /// <summary>A data blob's bytes, downloaded through the signed URL the query API gives.</summary>
+    public async Task<byte[]> DownloadAsync(string traceId, Guid dataId)
+    {
+        using var link = await Client.SendAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/traces/{traceId}/data/{dataId}", Project.Owner.Token));
+        await XRayApi.EnsureAsync(link, HttpStatusCode.OK);
+        var url = (await link.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("url").GetString()!;
+        return await Client.GetByteArrayAsync(new Uri(Gateway.BaseAddress, url));
+    }
+
     /// <summary>Whether the gateway has the presign endpoint yet (it is being built in parallel).</summary>
     public async Task<bool> HasPresignAsync()
     {

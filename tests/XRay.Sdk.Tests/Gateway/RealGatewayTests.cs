@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using XRay.Sdk.Tests.Fakes;
 using XRay.Testing;
@@ -71,17 +70,9 @@ public sealed class RealGatewayTests(RealGatewayFixture fixture)
 
         var stored = await fixture.GetTraceAsync(trace.TraceId);
         Assert.Equal(3, stored!.Value.GetProperty("data").GetArrayLength());
-        Assert.Equal("B1", JsonDocument.Parse(await DownloadAsync(trace, json)).RootElement[0].GetProperty("asin").GetString());
-        Assert.Equal("Pick the competitor of: laptop stand", System.Text.Encoding.UTF8.GetString(await DownloadAsync(trace, text)));
-        Assert.Equal([0, 1, 2, 255], await DownloadAsync(trace, bytes));
-    }
-
-    private async Task<byte[]> DownloadAsync(Trace trace, Guid dataId)
-    {
-        using var link = await fixture.Client.SendAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/traces/{trace.TraceId}/data/{dataId}", fixture.Project.Owner.Token));
-        await XRayApi.EnsureAsync(link, System.Net.HttpStatusCode.OK);
-        var url = (await link.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("url").GetString()!;
-        return await fixture.Client.GetByteArrayAsync(new Uri(fixture.Gateway.BaseAddress, url));
+        Assert.Equal("B1", JsonDocument.Parse(await fixture.DownloadAsync(trace.TraceId, json)).RootElement[0].GetProperty("asin").GetString());
+        Assert.Equal("Pick the competitor of: laptop stand", System.Text.Encoding.UTF8.GetString(await fixture.DownloadAsync(trace.TraceId, text)));
+        Assert.Equal([0, 1, 2, 255], await fixture.DownloadAsync(trace.TraceId, bytes));
     }
 
     [Fact]

@@ -242,38 +242,6 @@ public sealed class EventLimitTests : IAsyncLifetime
         Assert.True(endless.MostPulled < 200_000, $"the writer pulled {endless.MostPulled} items of an event it could not send");
     }
 
-    /// <summary>
-    /// Yields for ever; a guard ends each enumeration after millions of items, so that a writer that does not stop at the
-    /// limit fails the test instead of taking the test process down.
-    /// </summary>
-    private sealed class Endless : IEnumerable<int>
-    {
-        private const int Guard = 5_000_000;
-        private int _mostPulled;
-
-        public int MostPulled => Volatile.Read(ref _mostPulled);
-
-        public IEnumerator<int> GetEnumerator()
-        {
-            for (var i = 0; ; i++)
-            {
-                if (i > Volatile.Read(ref _mostPulled))
-                {
-                    Volatile.Write(ref _mostPulled, i);
-                }
-
-                if (i == Guard)
-                {
-                    throw new InvalidOperationException("the writer pulled millions of items of an endless value");
-                }
-
-                yield return i;
-            }
-        }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
-
     private sealed class BrokenException : Exception
     {
         public override string Message => throw new InvalidOperationException("a message built from a disposed resource");

@@ -16,6 +16,7 @@ public sealed class OptionsTests
         Assert.Null(o.TempDir);
         Assert.Equal(500L * 1024 * 1024, o.MaxDiskSize);
         Assert.Equal(50L * 1024 * 1024, o.MaxMemorySize);
+        Assert.Equal(100L * 1024 * 1024, o.MaxBlobSize); // the gateway's Blobs:MaxBlobBytes (BlobLimitTests asks the gateway)
         Assert.Equal(TimeSpan.FromMilliseconds(1000), o.BatchInterval);
         Assert.Equal(50, o.MaxBatchSize);
         Assert.Equal(2, o.WorkerPoolSize);
@@ -63,6 +64,7 @@ public sealed class OptionsTests
     [InlineData(nameof(XRayOptions.RetryBaseDelay))] // two days: over what the retry pipeline takes
     [InlineData(nameof(XRayOptions.RetryMaxDelay))]
     [InlineData(nameof(XRayOptions.BatchInterval))] // sixty days: over what a timer takes
+    [InlineData(nameof(XRayOptions.MaxBlobSize))] // 4 GiB: a blob is serialized into one array
     public void A_setting_past_what_the_tracer_can_run_with_is_named_at_start_not_thrown_from_inside(string setting)
     {
         var o = new XRayOptions { ApiKey = "k", ProjectId = "0123456789abcdef01234567", TempDir = Fakes.TestTracers.NewTempDir() };
@@ -80,6 +82,9 @@ public sealed class OptionsTests
                 break;
             case nameof(XRayOptions.RetryMaxDelay):
                 o.RetryMaxDelay = TimeSpan.FromDays(2);
+                break;
+            case nameof(XRayOptions.MaxBlobSize):
+                o.MaxBlobSize = 4L << 30;
                 break;
             default:
                 o.BatchInterval = TimeSpan.FromDays(60);
@@ -140,16 +145,19 @@ public sealed class OptionsTests
     {
         Environment.SetEnvironmentVariable("XRAY_MAX_DISK_SIZE", "4096");
         Environment.SetEnvironmentVariable("XRAY_WORKER_POOL_SIZE", "3");
+        Environment.SetEnvironmentVariable("XRAY_MAX_BLOB_SIZE", "1048576");
         try
         {
             var o = XRayOptionsReader.FromEnvironment();
             Assert.Equal(4096, o.MaxDiskSize);
             Assert.Equal(3, o.WorkerPoolSize);
+            Assert.Equal(1048576, o.MaxBlobSize);
         }
         finally
         {
             Environment.SetEnvironmentVariable("XRAY_MAX_DISK_SIZE", null);
             Environment.SetEnvironmentVariable("XRAY_WORKER_POOL_SIZE", null);
+            Environment.SetEnvironmentVariable("XRAY_MAX_BLOB_SIZE", null);
         }
     }
 
