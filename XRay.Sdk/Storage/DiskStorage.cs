@@ -46,12 +46,14 @@ internal sealed class DiskStorage : SpoolStorage
             {
                 File.WriteAllBytes(temp, data); // unbuffered: one write, no FileStream buffer to allocate
             }
-            catch (DirectoryNotFoundException)
+            catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException)
             {
                 // The directory was removed under a running tracer (a temp cleaner): make it again rather than drop every
-                // entry from now on. What it held is gone; those entries are counted as dropped, not left to read as nothing.
+                // entry from now on. What it held is gone; those entries are counted as dropped, not left to read as nothing,
+                // but what other writers put in the new one meanwhile is kept. (.NET names the error by looking for the
+                // directory again: made again by another writer meanwhile, it is a missing file.)
                 CreateDirectory(_directory);
-                ForgetAllButLeased();
+                ForgetLost(key => !File.Exists(PathOf(key)));
                 File.WriteAllBytes(temp, data);
             }
 

@@ -165,11 +165,11 @@ internal abstract class SpoolStorage(long limit, Action<string>? evicted) : ISto
     }
 
     /// <summary>
-    /// Takes every entry out of the spool, counting each as evicted, but those being sent (their bytes are in hand, and
-    /// their delivery counts them): for a storage whose entries were lost underneath it, such as a spool directory a temp
-    /// cleaner removed.
+    /// Takes the entries <paramref name="isLost"/> says were lost underneath the storage (a spool directory a temp cleaner
+    /// removed) out of the spool, counting each as evicted, but those being sent (their bytes are in hand, and their
+    /// delivery counts them). Only those: another writer may have written entries into the directory made again already.
     /// </summary>
-    protected void ForgetAllButLeased()
+    protected void ForgetLost(Func<string, bool> isLost)
     {
         List<string>? lost = null;
         lock (_gate)
@@ -177,7 +177,7 @@ internal abstract class SpoolStorage(long limit, Action<string>? evicted) : ISto
             for (var node = _order.First; node is not null;)
             {
                 var next = node.Next;
-                if (!_leased.Contains(node.Value.Key))
+                if (!_leased.Contains(node.Value.Key) && isLost(node.Value.Key))
                 {
                     RemoveLocked(node);
                     (lost ??= []).Add(node.Value.Key);
