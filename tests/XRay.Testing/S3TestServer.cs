@@ -95,7 +95,7 @@ public sealed class S3TestServer : IAsyncDisposable
         server._process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
         server._process.BeginOutputReadLine();
         server._process.BeginErrorReadLine();
-        await server.WaitListeningAsync(port, TimeSpan.FromSeconds(20));
+        await server.WaitListeningAsync(port, TimeSpan.FromSeconds(60)); // node starts in seconds, many more on a loaded machine
         return server;
     }
 

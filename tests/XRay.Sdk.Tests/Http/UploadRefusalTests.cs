@@ -17,14 +17,6 @@ public sealed class UploadRefusalTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _gateway.DisposeAsync();
 
-    // A long request timeout: these tests count attempts, and a timed-out upload on a loaded machine is one more.
-    private XRayOptions Options()
-    {
-        var options = TestTracers.Options(_gateway.BaseAddress);
-        options.RequestTimeout = TimeSpan.FromSeconds(30);
-        return options;
-    }
-
     private static bool IsText(string contentType) => contentType.StartsWith("text/plain", StringComparison.Ordinal);
 
     [Theory]
@@ -33,7 +25,7 @@ public sealed class UploadRefusalTests : IAsyncLifetime
     public async Task An_upload_the_store_refuses_once_is_presigned_again_and_delivered_once(int status)
     {
         _gateway.UploadRefusal = (_, attempt) => attempt == 1 ? status : null;
-        await using var tracer = new XRayTracer(Options());
+        await using var tracer = new XRayTracer(TestTracers.Options(_gateway.BaseAddress));
         var id = tracer.CreateTrace("run").DataId(new { n = 1 }).ToString();
 
         Assert.True(await tracer.FlushAsync(TimeSpan.FromSeconds(30)));
@@ -53,7 +45,7 @@ public sealed class UploadRefusalTests : IAsyncLifetime
     {
         _gateway.UploadRefusal = (contentType, _) => IsText(contentType) ? 403 : null;
         var logs = new LogRecorder();
-        await using var tracer = new XRayTracer(Options(), logs);
+        await using var tracer = new XRayTracer(TestTracers.Options(_gateway.BaseAddress), logs);
         var trace = tracer.CreateTrace("run");
         var refused = trace.DataText("the store refuses this one every time").ToString();
         await Wait.UntilAsync(() => _gateway.UploadAttempts.ContainsKey(refused), "the first upload of the refused blob");
@@ -78,7 +70,7 @@ public sealed class UploadRefusalTests : IAsyncLifetime
     public async Task A_presign_the_gateway_refuses_with_403_stays_final()
     {
         _gateway.RefusesPresign = body => IsText(body.GetProperty("contentType").GetString()!);
-        await using var tracer = new XRayTracer(Options());
+        await using var tracer = new XRayTracer(TestTracers.Options(_gateway.BaseAddress));
         var trace = tracer.CreateTrace("run");
         var refused = trace.DataText("the gateway refuses to sign this one").ToString();
         var behind = trace.DataId(new { n = 1 }).ToString();

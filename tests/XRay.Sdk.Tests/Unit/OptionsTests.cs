@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace XRay.Sdk.Tests.Unit;
 
+[Collection(nameof(ProcessEnvironmentCollection))]
 public sealed class OptionsTests
 {
     [Fact]
@@ -188,3 +189,10 @@ public sealed class OptionsTests
         Assert.Contains(e.Failures, f => f.Contains("ApiKey", StringComparison.Ordinal));
     }
 }
+
+/// <summary>
+/// Tests that set the process's environment variables: never beside other tests, whose child processes (the sample of
+/// <c>CrashTests</c>, which reads <c>XRAY_*</c>) would start with them.
+/// </summary>
+[CollectionDefinition(nameof(ProcessEnvironmentCollection), DisableParallelization = true)]
+public sealed class ProcessEnvironmentCollection;
