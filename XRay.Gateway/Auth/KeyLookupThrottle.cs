@@ -22,7 +22,7 @@ namespace XRay.Gateway.Auth;
 /// </remarks>
 public sealed class KeyLookupThrottle : IDisposable
 {
-    /// <summary>How many key hashes are remembered at most (about 200 bytes each).</summary>
+    /// <summary>How many key hashes are remembered at most (about 350 bytes each, the hash included: some 35 MB when full).</summary>
     public const int RememberedKeys = 100_000;
 
     /// <summary>How long a refused key is refused without a lookup.</summary>
