@@ -9,9 +9,6 @@ namespace XRay.Gateway.Tests;
 /// <summary>What the server leaves on disk and in its log: no secret in the clear, and nothing other users may read.</summary>
 public sealed class DataAtRestTests
 {
-    private const UnixFileMode GroupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
     [Fact]
     public async Task Secrets_are_stored_hashed_and_the_data_directory_is_the_servers_alone()
     {
@@ -48,7 +45,7 @@ public sealed class DataAtRestTests
             Assert.All(secrets, secret => Assert.DoesNotContain(secret, gateway.Output, StringComparison.Ordinal));
 
             // It holds password hashes, every tenant's traces and blobs: other users of the host get no way in.
-            Assert.Equal(default, File.GetUnixFileMode(dataDirectory) & GroupOrOthers);
+            Assert.Equal(default, File.GetUnixFileMode(dataDirectory) & FileModes.GroupOrOthers);
         }
         finally
         {
@@ -81,7 +78,7 @@ public sealed class DataAtRestTests
             Assert.Equal(3, created.Count); // the root, the project's, the trace's
             foreach (var directory in created)
             {
-                Assert.True((File.GetUnixFileMode(directory) & GroupOrOthers) == default, $"{directory}: {File.GetUnixFileMode(directory)}");
+                Assert.True((File.GetUnixFileMode(directory) & FileModes.GroupOrOthers) == default, $"{directory}: {File.GetUnixFileMode(directory)}");
             }
         }
         finally

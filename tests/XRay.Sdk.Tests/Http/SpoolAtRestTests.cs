@@ -1,4 +1,5 @@
 using XRay.Sdk.Tests.Fakes;
+using XRay.Testing;
 
 namespace XRay.Sdk.Tests.Http;
 
@@ -9,9 +10,6 @@ namespace XRay.Sdk.Tests.Http;
 /// </summary>
 public sealed class SpoolAtRestTests : GatewayBehindProxy
 {
-    private const UnixFileMode GroupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
     [Fact]
     public async Task The_spool_directories_a_tracer_creates_are_its_users_alone()
     {
@@ -36,15 +34,15 @@ public sealed class SpoolAtRestTests : GatewayBehindProxy
                 // Waited for, not expected when the flush gives up: on a loaded machine the spool may open, or the batch
                 // reach it, after that second.
                 await Wait.UntilAsync(() => Directory.Exists(tempDir) && Directory.EnumerateFiles(tempDir, "*.xr").Any(), "the batch spooled on disk");
-                Assert.Equal(default, File.GetUnixFileMode(tempDir) & GroupOrOthers);
-                Assert.Equal(default, File.GetUnixFileMode(Path.GetDirectoryName(tempDir)!) & GroupOrOthers);
+                Assert.Equal(default, File.GetUnixFileMode(tempDir) & FileModes.GroupOrOthers);
+                Assert.Equal(default, File.GetUnixFileMode(Path.GetDirectoryName(tempDir)!) & FileModes.GroupOrOthers);
 
                 // Removed under the running tracer (a temp cleaner): made again the same way.
                 Directory.Delete(Path.GetDirectoryName(tempDir)!, recursive: true);
                 tracer.CreateTrace("checkout").Step("card", input: new { number = "5500 0000 0000 0004" });
                 Assert.False(await tracer.FlushAsync(TimeSpan.FromSeconds(1)));
                 await Wait.UntilAsync(() => Directory.Exists(tempDir) && Directory.EnumerateFiles(tempDir, "*.xr").Any(), "the batch spooled on disk again");
-                Assert.Equal(default, File.GetUnixFileMode(tempDir) & GroupOrOthers);
+                Assert.Equal(default, File.GetUnixFileMode(tempDir) & FileModes.GroupOrOthers);
             }
         }
         finally
