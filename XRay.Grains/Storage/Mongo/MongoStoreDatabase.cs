@@ -26,6 +26,11 @@ public sealed partial class MongoStoreDatabase : IDisposable
         // A write is acknowledged only once a majority has it in the journal: the consumer commits log offsets after
         // it, and MongoTraceStore.FlushAsync has nothing left to sync. Not left to the connection string.
         settings.WriteConcern = WriteConcern.WMajority.With(journal: true);
+        // Every read from the primary, whatever the connection string prefers: the read fence (a GET waits until the
+        // consumer applied what was acknowledged) and a key, user or project read right after it was written both need
+        // the writes this process just made, which a secondary may not hold yet; a key read as missing there would be
+        // refused from memory for a minute. Secondaries serve as failover.
+        settings.ReadPreference = ReadPreference.Primary;
         _ownsClient = value.ClientFactory is null;
         _client = value.ClientFactory?.Invoke(settings) ?? new MongoClient(settings);
         _database = _client.GetDatabase(value.Database);

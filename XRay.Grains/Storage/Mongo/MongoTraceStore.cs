@@ -112,14 +112,14 @@ public sealed class MongoTraceStore(MongoStoreDatabase database, TimeProvider ti
     /// <remarks>
     /// Counted when asked, from the <c>projectId</c> indexes: a group by status over the project's traces and two counts
     /// (steps, data), each an index scan of the project's entries, so the cost grows with the project (docs/storage.md).
-    /// Callers cache it (<c>ProjectGrain</c> reads it at most once a second). Read from the primary, as the step counts are.
+    /// Callers cache it (<c>ProjectGrain</c> reads it at most once a second). Read from the primary, as every read is (<see cref="MongoStoreDatabase"/>).
     /// </remarks>
     public async Task<ProjectStats> GetProjectStatsAsync(string projectId, CancellationToken cancellationToken = default)
     {
         var inProject = Filter.Eq("projectId", projectId);
-        var traces = (await database.CollectionAsync(MongoCollections.Traces, cancellationToken).ConfigureAwait(false)).WithReadPreference(ReadPreference.Primary);
-        var steps = (await database.CollectionAsync(MongoCollections.Steps, cancellationToken).ConfigureAwait(false)).WithReadPreference(ReadPreference.Primary);
-        var data = (await database.CollectionAsync(MongoCollections.Data, cancellationToken).ConfigureAwait(false)).WithReadPreference(ReadPreference.Primary);
+        var traces = await database.CollectionAsync(MongoCollections.Traces, cancellationToken).ConfigureAwait(false);
+        var steps = await database.CollectionAsync(MongoCollections.Steps, cancellationToken).ConfigureAwait(false);
+        var data = await database.CollectionAsync(MongoCollections.Data, cancellationToken).ConfigureAwait(false);
         var byStatus = traces.Aggregate()
             .Match(inProject)
             .Group(new BsonDocument { ["_id"] = "$status", ["count"] = new BsonDocument("$sum", 1) })
@@ -174,9 +174,9 @@ public sealed class MongoTraceStore(MongoStoreDatabase database, TimeProvider ti
             return;
         }
 
-        // From the primary whatever the connection string prefers: a secondary may not have this batch's inserts yet, and
-        // the count would stay low until the trace's next batch.
-        var counts = await steps.WithReadPreference(ReadPreference.Primary).Aggregate()
+        // From the primary (MongoStoreDatabase pins every read there): a secondary may not have this batch's inserts yet,
+        // and the count would stay low until the trace's next batch.
+        var counts = await steps.Aggregate()
             .Match(Filter.In("traceId", traceIds))
             .Group(new BsonDocument { ["_id"] = "$traceId", ["count"] = new BsonDocument("$sum", 1) })
             .ToListAsync(cancellationToken).ConfigureAwait(false);

@@ -53,6 +53,23 @@ public sealed class MongoStoreOfflineTests
     }
 
     [Fact]
+    public void Writes_wait_for_a_majority_and_reads_go_to_the_primary_whatever_the_connection_string_says()
+    {
+        MongoClientSettings? seen = null;
+        using var database = new MongoStoreDatabase(
+            Microsoft.Extensions.Options.Options.Create(new MongoStoreOptions
+            {
+                ConnectionString = "mongodb://127.0.0.1:1/?readPreference=secondaryPreferred&w=1",
+                ClientFactory = settings => new MongoClient(seen = settings),
+            }),
+            [],
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<MongoStoreDatabase>.Instance);
+
+        Assert.Equal(ReadPreference.Primary, seen!.ReadPreference);
+        Assert.Equal(WriteConcern.WMajority.With(journal: true), seen.WriteConcern);
+    }
+
+    [Fact]
     public void A_missing_connection_string_fails_when_the_options_are_read()
     {
         using var provider = Services([]).AddXRayMongoStore().BuildServiceProvider();

@@ -23,7 +23,9 @@ internal sealed class MongoTestDatabase : IAsyncDisposable
         Database = new MongoStoreDatabase(
             Microsoft.Extensions.Options.Options.Create(new MongoStoreOptions
             {
-                ConnectionString = connectionString,
+                // Every contract test runs as if the operator preferred secondaries: on a replica set a read that is
+                // not pinned to the primary fails (no secondary in a one-member set) or reads stale data.
+                ConnectionString = new MongoUrlBuilder(connectionString) { ReadPreference = ReadPreference.Secondary }.ToString(),
                 Database = name,
                 ClientFactory = settings => _client = new MongoClient(settings),
             }),
