@@ -5,7 +5,7 @@ namespace XRay.Grains.Ingest;
 
 /// <summary>
 /// The silo side of ingest as metrics (meter <see cref="MeterName"/>, docs/metrics.md): events the consumer applied,
-/// how far it is behind the log, and the store transactions that applied them. Recorded once per batch or transaction,
+/// the records whose offsets it committed, how far it is behind the log, and the store transactions that applied them. Recorded once per batch or transaction,
 /// never per event; no tag names a project, trace or key.
 /// </summary>
 public sealed class ConsumerMetrics
@@ -17,6 +17,7 @@ public sealed class ConsumerMetrics
     private static readonly KeyValuePair<string, object?> DataRows = new("kind", "data");
 
     private readonly Counter<long> _eventsApplied;
+    private readonly Counter<long> _recordsCommitted;
     private readonly Histogram<double> _writeDuration;
     private readonly Counter<long> _rowsInserted;
 
@@ -25,6 +26,8 @@ public sealed class ConsumerMetrics
         var meter = meters.Create(MeterName);
         _eventsApplied = meter.CreateCounter<long>("xray.ingest.consumer.events", "{event}",
             "Events the ingest consumer applied to the store (redelivered ones count again).");
+        _recordsCommitted = meter.CreateCounter<long>("xray.ingest.consumer.committed", "{record}",
+            "Log records whose offsets the ingest consumer committed: a restart resumes after them.");
         // The backlog admission control reads (IngestBackpressure): acknowledged but not yet applied, over all partitions.
         meter.CreateObservableGauge("xray.ingest.consumer.lag", () => progress.Backlog(EndOffsets(log)), "{record}",
             "Records appended to the ingest log but not yet applied by this process's consumer.");
@@ -42,6 +45,9 @@ public sealed class ConsumerMetrics
 
     /// <summary>A consumer batch of <paramref name="events"/> events was applied.</summary>
     public void Applied(int events) => _eventsApplied.Add(events);
+
+    /// <summary>The consumer committed the offsets of <paramref name="records"/> more records (after the store made them durable).</summary>
+    public void Committed(long records) => _recordsCommitted.Add(records);
 
     /// <summary>A store transaction took <paramref name="duration"/> and newly inserted <paramref name="inserted"/>.</summary>
     public void Written(TimeSpan duration, TraceWriteCounts inserted)

@@ -30,6 +30,7 @@ public sealed partial class IngestConsumer(
     ILogger<IngestConsumer> logger) : BackgroundService
 {
     private readonly Dictionary<int, IngestRecord> _uncommitted = [];
+    private long _uncommittedRecords;
     private long _lastAppliedAt;
     private long _lastCommitAt;
 
@@ -170,6 +171,7 @@ public sealed partial class IngestConsumer(
             }
         }
 
+        _uncommittedRecords += records.Count;
         progress.Applied(records, busy); // committed in the store: readers may see it
         await CommitOffsetsAsync(consumer, force: false, stoppingToken).ConfigureAwait(false);
     }
@@ -203,6 +205,8 @@ public sealed partial class IngestConsumer(
             stoppingToken).ConfigureAwait(false);
         _uncommitted.Clear();
         _lastCommitAt = time.GetTimestamp();
+        metrics.Committed(_uncommittedRecords);
+        _uncommittedRecords = 0;
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ public sealed class ExternalConnectionTests
 
         var before = await IngestAsync(client, project);
         await WaitUntilListedAsync(client, project, before);
-        await Task.Delay(500, TestContext.Current.CancellationToken); // the consumer has synced the store since
+        await WaitUntilCommittedAsync(client); // the consumer has synced the store since
 
         var database = Path.Combine(gateway.DataDirectory, "xray.db");
         Assert.True(File.Exists(database + "-wal"), "the gateway's store has a write-ahead log while it runs");
@@ -35,7 +35,7 @@ public sealed class ExternalConnectionTests
 
         var after = await IngestAsync(client, project);
         await WaitUntilListedAsync(client, project, after);
-        await Task.Delay(1000, TestContext.Current.CancellationToken); // past the consumer's offset commit: no redelivery to hide a loss
+        await WaitUntilCommittedAsync(client); // past the consumer's offset commit: no redelivery to hide a loss
 
         await gateway.KillAsync();
         await gateway.StartAsync();
@@ -72,6 +72,29 @@ public sealed class ExternalConnectionTests
             TestContext.Current.CancellationToken);
         await XRayApi.EnsureAsync(response, HttpStatusCode.Accepted);
         return trace.TraceId;
+    }
+
+    /// <summary>
+    /// Waits until the consumer committed the offsets of every event the gateway accepted (<c>GET /metrics</c>): the store
+    /// synced them first, and a restart will not read them again.
+    /// </summary>
+    private static async Task WaitUntilCommittedAsync(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var response = await client.GetAsync("metrics", TestContext.Current.CancellationToken);
+            await XRayApi.EnsureAsync(response, HttpStatusCode.OK);
+            var metrics = new PrometheusText(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            var accepted = metrics.Value("xray_ingest_events_total", ("outcome", "accepted"));
+            if (accepted > 0 && metrics.Value("xray_ingest_consumer_committed_total") >= accepted)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the consumer did not commit the {accepted} accepted events within 30 s");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
     }
 
     /// <summary>Waits until the trace is in the store (the project's list reads the store, not the trace's grain).</summary>
