@@ -5,8 +5,8 @@ namespace XRay.Grains.Ingest;
 
 /// <summary>
 /// The silo side of ingest as metrics (meter <see cref="MeterName"/>, docs/metrics.md): events the consumer applied,
-/// the records whose offsets it committed, how far it is behind the log, and the store transactions that applied them. Recorded once per batch or transaction,
-/// never per event; no tag names a project, trace or key.
+/// the records whose offsets it committed, how far it is behind the log, and the store transactions that applied them.
+/// Recorded once per batch, commit or transaction, never per event; no tag names a project, trace or key.
 /// </summary>
 public sealed class ConsumerMetrics
 {

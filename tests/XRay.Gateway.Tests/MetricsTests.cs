@@ -109,10 +109,5 @@ public sealed class MetricsTests
         Assert.Contains("Metrics:Path must be a path", gateway.Output, StringComparison.Ordinal);
     }
 
-    private static async Task<PrometheusText> ScrapeAsync(HttpClient client, string path)
-    {
-        using var response = await client.GetAsync(path, Ct);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return new PrometheusText(await response.Content.ReadAsStringAsync(Ct));
-    }
+    private static Task<PrometheusText> ScrapeAsync(HttpClient client, string path) => PrometheusText.ScrapeAsync(client, path, Ct);
 }

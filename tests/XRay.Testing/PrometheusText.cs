@@ -11,6 +11,18 @@ public sealed class PrometheusText
 {
     private readonly List<(string Name, Dictionary<string, string> Labels, double Value)> _samples = [];
 
+    /// <summary>Reads <paramref name="path"/> (the gateway's <c>/metrics</c> by default); throws unless it answers 200.</summary>
+    public static async Task<PrometheusText> ScrapeAsync(HttpClient client, string path = "metrics", CancellationToken cancellationToken = default)
+    {
+        using var response = await client.GetAsync(path, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != System.Net.HttpStatusCode.OK)
+        {
+            throw new HttpRequestException($"GET {path} answered {(int)response.StatusCode}, not 200.", null, response.StatusCode);
+        }
+
+        return new PrometheusText(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+    }
+
     public PrometheusText(string text)
     {
         foreach (var line in text.Split('\n'))

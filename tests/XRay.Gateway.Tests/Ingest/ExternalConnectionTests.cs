@@ -83,9 +83,7 @@ public sealed class ExternalConnectionTests
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
-            using var response = await client.GetAsync("metrics", TestContext.Current.CancellationToken);
-            await XRayApi.EnsureAsync(response, HttpStatusCode.OK);
-            var metrics = new PrometheusText(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            var metrics = await PrometheusText.ScrapeAsync(client, cancellationToken: TestContext.Current.CancellationToken);
             var accepted = metrics.Value("xray_ingest_events_total", ("outcome", "accepted"));
             if (accepted > 0 && metrics.Value("xray_ingest_consumer_committed_total") >= accepted)
             {
