@@ -35,6 +35,17 @@ public sealed class GatewayMetrics
             "Duration of the durable append of one ingest request's events to the ingest log (the log phase of Server-Timing).",
             advice: ConsumerMetrics.SecondsBuckets);
         _presigned = meter.CreateCounter<long>("xray.blobs.presigned", "{blob}", "Blob uploads signed by POST /api/v1/presign.");
+
+        // Every series starts at 0 on the first scrape, so rate() and increase() count the first requests too (a series
+        // that first appears with a value hides that value from them).
+        foreach (var outcome in (KeyValuePair<string, object?>[])[Accepted, Refused, Throttled, Failed])
+        {
+            _requests.Add(0, outcome);
+        }
+
+        _events.Add(0, Accepted);
+        _events.Add(0, Rejected);
+        _presigned.Add(0);
     }
 
     /// <summary>An ingest request was refused (4xx): its body was malformed, too large or not a valid batch.</summary>

@@ -74,6 +74,11 @@ public static class MetricsExtensions
         {
             // No tenant data in it (no project, key or trace ids), hence anonymous; the scrape itself is left out of the HTTP metrics.
             app.MapPrometheusScrapingEndpoint(options.Path).DisableHttpMetrics().WithName("Metrics").ExcludeFromDescription();
+
+            // The instruments are created once the meter provider listens, so their series start at 0 on the first
+            // scrape instead of appearing with the first request (GatewayMetrics).
+            var services = app.ServiceProvider;
+            services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => services.GetRequiredService<GatewayMetrics>());
         }
 
         return app;

@@ -35,6 +35,12 @@ public sealed class ConsumerMetrics
             "Duration of one store write transaction (a group of trace grains' writes).", advice: SecondsBuckets);
         _rowsInserted = meter.CreateCounter<long>("xray.store.rows.inserted", "{row}",
             "Rows the store newly inserted (steps and data; existing ids ignored), by kind.");
+
+        // Every series starts at 0 on the first scrape, as GatewayMetrics' do.
+        _eventsApplied.Add(0);
+        _recordsCommitted.Add(0);
+        _rowsInserted.Add(0, StepRows);
+        _rowsInserted.Add(0, DataRows);
     }
 
     /// <summary>Bucket boundaries for durations from sub-millisecond fsyncs to multi-second stalls.</summary>

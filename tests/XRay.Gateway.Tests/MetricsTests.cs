@@ -89,6 +89,30 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task Every_ingest_counter_is_exported_at_zero_before_the_first_request()
+    {
+        await using var gateway = new GatewayProcess();
+        await gateway.StartAsync();
+        using var client = gateway.CreateClient();
+
+        var first = await ScrapeAsync(client, "metrics");
+
+        (string Name, (string, string)[] Labels)[] series =
+        [
+            ("xray_ingest_requests_total", [("outcome", "accepted")]), ("xray_ingest_requests_total", [("outcome", "refused")]),
+            ("xray_ingest_requests_total", [("outcome", "throttled")]), ("xray_ingest_requests_total", [("outcome", "failed")]),
+            ("xray_ingest_events_total", [("outcome", "accepted")]), ("xray_ingest_events_total", [("outcome", "rejected")]),
+            ("xray_blobs_presigned_total", []), ("xray_ingest_consumer_events_total", []), ("xray_ingest_consumer_committed_total", []),
+            ("xray_store_rows_inserted_total", [("kind", "step")]), ("xray_store_rows_inserted_total", [("kind", "data")]),
+        ];
+        foreach (var (name, labels) in series)
+        {
+            Assert.True(first.Has(name, labels), $"{name} {string.Join(',', labels)} is not exported before the first request");
+            Assert.Equal(0, first.Value(name, labels));
+        }
+    }
+
+    [Fact]
     public async Task Turned_off_there_is_no_metrics_endpoint()
     {
         await using var gateway = new GatewayProcess(settings: new Dictionary<string, string> { ["Metrics:Enabled"] = "false" });

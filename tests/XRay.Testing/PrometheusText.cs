@@ -36,10 +36,14 @@ public sealed class PrometheusText
 
     /// <summary>The sum of the samples named <paramref name="name"/> that carry all <paramref name="labels"/> (0 when none: a series appears once first recorded).</summary>
     public double Value(string name, params (string Name, string Value)[] labels) =>
-        _samples.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Name, out var v) && v == l.Value)).Sum(s => s.Value);
+        Matching(name, labels).Sum(s => s.Value);
 
-    /// <summary>Whether any sample is named <paramref name="name"/>.</summary>
-    public bool Has(string name) => _samples.Any(s => s.Name == name);
+    /// <summary>Whether any sample is named <paramref name="name"/> and carries all <paramref name="labels"/>.</summary>
+    public bool Has(string name, params (string Name, string Value)[] labels) =>
+        Matching(name, labels).Any();
+
+    private IEnumerable<(string Name, Dictionary<string, string> Labels, double Value)> Matching(string name, (string Name, string Value)[] labels) =>
+        _samples.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Name, out var v) && v == l.Value));
 
     /// <summary>Every label value of every sample, to check what the exposition could leak.</summary>
     public IEnumerable<string> LabelValues => _samples.SelectMany(s => s.Labels.Values);
