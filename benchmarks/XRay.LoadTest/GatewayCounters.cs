@@ -13,13 +13,7 @@ internal sealed record GatewayCounters(double Accepted, double Rejected, double 
     {
         try
         {
-            using var response = await http.GetAsync("metrics");
-            if (!response.IsSuccessStatusCode)
-            {
-                return null;
-            }
-
-            var m = new PrometheusText(await response.Content.ReadAsStringAsync());
+            var m = await PrometheusText.ScrapeAsync(http);
             return new GatewayCounters(
                 m.Value("xray_ingest_events_total", ("outcome", "accepted")),
                 m.Value("xray_ingest_events_total", ("outcome", "rejected")),
@@ -30,7 +24,7 @@ internal sealed record GatewayCounters(double Accepted, double Rejected, double 
         }
         catch (HttpRequestException)
         {
-            return null;
+            return null; // unreachable, or not 200 (metrics turned off)
         }
     }
 
