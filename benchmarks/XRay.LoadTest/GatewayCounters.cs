@@ -6,7 +6,7 @@ namespace XRay.LoadTest;
 /// The gateway's own ingest counters (<c>GET /metrics</c>, docs/metrics.md), read before the load and after the store
 /// holds every ACKed event: what the server says it accepted, applied and wrote, to set beside what the tool counted.
 /// </summary>
-internal sealed record GatewayCounters(double Accepted, double Rejected, double Throttled, double Applied, double StepRows, double Lag)
+internal sealed record GatewayCounters(double Accepted, double Rejected, double Throttled, double Applied, double Committed, double StepRows, double Lag)
 {
     /// <summary>The counters now; null when the gateway serves no metrics (turned off, or an older build).</summary>
     public static async Task<GatewayCounters?> ReadAsync(HttpClient http)
@@ -19,6 +19,7 @@ internal sealed record GatewayCounters(double Accepted, double Rejected, double 
                 m.Value("xray_ingest_events_total", ("outcome", "rejected")),
                 m.Value("xray_ingest_requests_total", ("outcome", "throttled")),
                 m.Value("xray_ingest_consumer_events_total"),
+                m.Value("xray_ingest_consumer_committed_total"),
                 m.Value("xray_store_rows_inserted_total", ("kind", "step")),
                 m.Value("xray_ingest_consumer_lag"));
         }
@@ -28,7 +29,27 @@ internal sealed record GatewayCounters(double Accepted, double Rejected, double 
         }
     }
 
+    /// <summary>
+    /// Reads the counters until the consumer has committed the offsets of <paramref name="acked"/> events since
+    /// <paramref name="before"/>, or <paramref name="limit"/> passes (the consumer commits at most every 200 ms, and at
+    /// once when the log is idle): then the counters show whether a crash now would redeliver anything.
+    /// </summary>
+    public static async Task<GatewayCounters?> ReadCommittedAsync(HttpClient http, GatewayCounters before, long acked, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (true)
+        {
+            var now = (await ReadAsync(http))?.Since(before);
+            if (now is null || now.Committed >= acked || DateTime.UtcNow >= deadline)
+            {
+                return now;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>What the counters moved by between <paramref name="before"/> and this reading (the lag is this reading's).</summary>
     public GatewayCounters Since(GatewayCounters before) => new(
-        Accepted - before.Accepted, Rejected - before.Rejected, Throttled - before.Throttled, Applied - before.Applied, StepRows - before.StepRows, Lag);
+        Accepted - before.Accepted, Rejected - before.Rejected, Throttled - before.Throttled, Applied - before.Applied, Committed - before.Committed, StepRows - before.StepRows, Lag);
 }

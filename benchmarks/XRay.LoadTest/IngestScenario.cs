@@ -32,6 +32,9 @@ internal static class IngestScenario
 {
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(90);
 
+    /// <summary>How long the tool waits after the drain for the consumer to commit the offsets of what it applied.</summary>
+    private static readonly TimeSpan CommitLimit = TimeSpan.FromSeconds(10);
+
     public static async Task<IngestResult> RunAsync(LoadOptions options)
     {
         var result = await LoadAsync(options);
@@ -86,7 +89,7 @@ internal static class IngestScenario
         await stopSampling.CancelAsync();
         await sampling;
         await probe.DrainAsync();
-        var counters = countersBefore is null ? null : (await GatewayCounters.ReadAsync(target.Http))?.Since(countersBefore);
+        var counters = countersBefore is null ? null : await GatewayCounters.ReadCommittedAsync(target.Http, countersBefore, driver.Tally.AckedTotal, CommitLimit);
 
         // End to end: from the first send until the store holds every ACKed event.
         double? endToEnd = drain is null ? null : driver.Tally.AckedTotal / (Stopwatch.GetElapsedTime(start, loadEnd) + drain.Value).TotalSeconds;

@@ -59,10 +59,11 @@ internal static class Report
         if (r.Counters is { } c)
         {
             // The server's own count must agree with the tool's: every ACKed event accepted once, applied, its steps written.
-            var agrees = c.Accepted == r.Tally.AckedTotal && c.Rejected == 0 && c.Applied >= c.Accepted && c.Lag == 0;
-            rows.Add(("the gateway's own metrics (GET /metrics): events accepted / rejected, 429s, applied by the consumer, step rows inserted, lag at the end",
-                $"{N((long)c.Accepted)} / {N((long)c.Rejected)}, {N((long)c.Throttled)}, {N((long)c.Applied)}, {N((long)c.StepRows)}, {N((long)c.Lag)}: {(agrees ? "agree with the tool's count" : $"DISAGREE with the tool's {N(r.Tally.AckedTotal)} ACKed")}",
-                "accepted = ACKed, lag 0"));
+            // Committed: the consumer's offsets cover them, so a crash now would redeliver none of them.
+            var agrees = c.Accepted == r.Tally.AckedTotal && c.Rejected == 0 && c.Applied >= c.Accepted && c.Committed >= c.Accepted && c.Lag == 0;
+            rows.Add(("the gateway's own metrics (GET /metrics): events accepted / rejected, 429s, applied by the consumer, offsets committed, step rows inserted, lag at the end",
+                $"{N((long)c.Accepted)} / {N((long)c.Rejected)}, {N((long)c.Throttled)}, {N((long)c.Applied)}, {N((long)c.Committed)}, {N((long)c.StepRows)}, {N((long)c.Lag)}: {(agrees ? "agree with the tool's count" : $"DISAGREE with the tool's {N(r.Tally.AckedTotal)} ACKed")}",
+                "accepted = ACKed = committed, lag 0"));
         }
 
         var title = $"ingest: {o.Clients} clients × {o.Batch} events/batch, {(o.Rate is { } rate ? $"open loop at {N(rate)} events/s" : "closed loop")}, {o.Warmup.TotalSeconds:0} s warm-up + {o.Duration.TotalSeconds:0} s{(o.Url is null ? $", gateway with {(o.ServerGc ? "server" : "workstation")} GC" : "")}, client threads {(ClientPriority.Granted ? "SCHED_FIFO" : "at normal priority")}";
