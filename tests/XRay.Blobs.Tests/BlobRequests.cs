@@ -101,18 +101,11 @@ public static class BlobRequests
     /// </summary>
     public static async Task<JsonElement> WaitForDataAsync(this HttpClient client, string token, string traceId, string dataId)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            using var response = await client.SendAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/traces/{traceId}/data/{dataId}", token));
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                return await response.Content.ReadFromJsonAsync<JsonElement>();
-            }
-
-            Assert.True(response.StatusCode == HttpStatusCode.NotFound && DateTime.UtcNow < deadline,
-                $"the data row did not arrive: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-            await Task.Delay(100);
-        }
+        var data = await Poll.UntilAsync(
+            () => client.GetIfFoundAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/traces/{traceId}/data/{dataId}", token)),
+            found => found is not null,
+            TimeSpan.FromSeconds(60),
+            $"the row of data {dataId} to arrive");
+        return data!.Value;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -65,15 +64,15 @@ public sealed class MetricsTests
 
         // Applied in the background: the consumer's counters reach the events (and the blob's data event), and the lag drains.
         var applied = valid.Length + 1;
-        var waited = Stopwatch.StartNew();
-        while (!(Moved("xray_ingest_consumer_events_total") >= applied && after.Value("xray_store_rows_inserted_total", ("kind", "data")) >= 1
-            && after.Has("xray_ingest_consumer_lag") && after.Value("xray_ingest_consumer_lag") == 0
-            && Moved("xray_ingest_consumer_committed_total") >= applied))
-        {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the consumer metrics did not catch up within 30 s");
-            await Task.Delay(100, Ct);
-            after = await ScrapeAsync(client, "ops/metrics");
-        }
+        // Moved reads `after`, so each reading is kept before the condition looks at it.
+        after = await Poll.UntilAsync(
+            async () => after = await ScrapeAsync(client, "ops/metrics"),
+            now => Moved("xray_ingest_consumer_events_total") >= applied && now.Value("xray_store_rows_inserted_total", ("kind", "data")) >= 1
+                && now.Has("xray_ingest_consumer_lag") && now.Value("xray_ingest_consumer_lag") == 0
+                && Moved("xray_ingest_consumer_committed_total") >= applied,
+            TimeSpan.FromSeconds(30),
+            "the consumer metrics to catch up",
+            cancellationToken: Ct);
 
         Assert.Equal(applied, Moved("xray_ingest_consumer_events_total"));
         Assert.Equal(applied, Moved("xray_ingest_consumer_committed_total")); // the idle log commits what the interval held back

@@ -44,13 +44,10 @@ public sealed class UnavailableStoreTests
             Assert.Contains("unavailable", problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
             Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15), "the wait is bounded by Storage:BusyTimeout, not the driver's 30 s command timeout");
             // the operator learns why: the framework logs nothing for an exception a handler took, so the handler does
-            var logged = DateTime.UtcNow.AddSeconds(60); // the line crosses the child's console logger and a pipe: seconds when loaded
-            while (!gateway.Output.Contains("answered 503: a dependency is unavailable", StringComparison.Ordinal) && DateTime.UtcNow < logged)
-            {
-                await Task.Delay(50, ct);
-            }
-
-            Assert.Contains("answered 503: a dependency is unavailable", gateway.Output, StringComparison.Ordinal);
+            // The line crosses the child's console logger and a pipe: seconds when loaded.
+            await Poll.UntilAsync(
+                () => gateway.Output.Contains("answered 503: a dependency is unavailable", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60), "the 503 to be logged", TimeSpan.FromMilliseconds(50), ct);
             Assert.Contains("SqliteException", gateway.Output, StringComparison.Ordinal);
 
             await using var rollback = other.CreateCommand();

@@ -78,6 +78,25 @@ public static class XRayApi
         }
     }
 
+    /// <summary>
+    /// Sends <paramref name="request"/> (a GET, say) and returns the JSON body of a 200, or null for a 404: for waiting until
+    /// something arrives (<see cref="Poll"/>). Any other answer throws, as <see cref="EnsureAsync"/> does.
+    /// </summary>
+    public static async Task<JsonElement?> GetIfFoundAsync(this HttpClient client, HttpRequestMessage request, CancellationToken cancellationToken = default)
+    {
+        using (request)
+        {
+            using var response = await client.SendAsync(request, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+
+            await EnsureAsync(response, HttpStatusCode.OK);
+            return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        }
+    }
+
     private static string UserIdOf(string token)
     {
         var payload = token.Split('.')[1];

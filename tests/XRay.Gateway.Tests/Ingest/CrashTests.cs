@@ -35,14 +35,14 @@ public sealed class CrashTests
         for (var kill = 0; kill < Kills; kill++)
         {
             var before = Volatile.Read(ref acks);
-            await WaitUntilAsync(() => Volatile.Read(ref acks) >= before + 20, TimeSpan.FromSeconds(60), "writers make progress");
+            await Poll.UntilAsync(() => Volatile.Read(ref acks) >= before + 20, TimeSpan.FromSeconds(60), "writers to make progress", TimeSpan.FromMilliseconds(50));
             await gateway.KillAsync();
             await Task.Delay(200); // writers hit a dead server for a moment
             await gateway.StartAsync();
         }
 
         var last = Volatile.Read(ref acks);
-        await WaitUntilAsync(() => Volatile.Read(ref acks) >= last + 20, TimeSpan.FromSeconds(60), "writers make progress after the last restart");
+        await Poll.UntilAsync(() => Volatile.Read(ref acks) >= last + 20, TimeSpan.FromSeconds(60), "writers to make progress after the last restart", TimeSpan.FromMilliseconds(50));
         await stop.CancelAsync();
         await Task.WhenAll(writers);
 
@@ -161,13 +161,4 @@ public sealed class CrashTests
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(50);
-        }
-    }
 }

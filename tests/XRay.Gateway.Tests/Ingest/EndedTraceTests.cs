@@ -46,22 +46,13 @@ public sealed class EndedTraceTests
 
     private static async Task<JsonElement> ReadWhenAppliedAsync(HttpClient client, TestProject project, string traceId, int steps, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            using var response = await client.SendAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/traces/{traceId}", project.Owner.Token), ct);
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement.Clone();
-                if (body.GetProperty("stepCount").GetInt32() == steps && body.GetProperty("output").ValueKind == JsonValueKind.Object
-                    && body.GetProperty("output").GetProperty("competitor").GetString() == "B02")
-                {
-                    return body;
-                }
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"trace {traceId} was not applied within a minute");
-            await Task.Delay(100, ct);
-        }
+        var trace = await Poll.UntilAsync(
+            () => client.GetIfFoundAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/traces/{traceId}", project.Owner.Token), ct),
+            found => found is { } body && body.GetProperty("stepCount").GetInt32() == steps && body.GetProperty("output").ValueKind == JsonValueKind.Object
+                && body.GetProperty("output").GetProperty("competitor").GetString() == "B02",
+            TimeSpan.FromSeconds(60),
+            $"trace {traceId} to be applied",
+            cancellationToken: ct);
+        return trace!.Value;
     }
 }

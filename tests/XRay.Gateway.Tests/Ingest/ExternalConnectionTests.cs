@@ -78,39 +78,28 @@ public sealed class ExternalConnectionTests
     /// Waits until the consumer committed the offsets of every event the gateway accepted (<c>GET /metrics</c>): the store
     /// synced them first, and a restart will not read them again.
     /// </summary>
-    private static async Task WaitUntilCommittedAsync(HttpClient client)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var metrics = await PrometheusText.ScrapeAsync(client, cancellationToken: TestContext.Current.CancellationToken);
-            var accepted = metrics.Value("xray_ingest_events_total", ("outcome", "accepted"));
-            if (accepted > 0 && metrics.Value("xray_ingest_consumer_committed_total") >= accepted)
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"the consumer did not commit the {accepted} accepted events within 30 s");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-    }
+    private static async Task WaitUntilCommittedAsync(HttpClient client) =>
+        await Poll.UntilAsync(
+            () => PrometheusText.ScrapeAsync(client, cancellationToken: TestContext.Current.CancellationToken),
+            metrics => metrics.Value("xray_ingest_events_total", ("outcome", "accepted")) is var accepted and > 0
+                && metrics.Value("xray_ingest_consumer_committed_total") >= accepted,
+            TimeSpan.FromSeconds(30),
+            "the consumer to commit the offsets of every accepted event",
+            cancellationToken: TestContext.Current.CancellationToken);
 
     /// <summary>Waits until the trace is in the store (the project's list reads the store, not the trace's grain).</summary>
-    private static async Task WaitUntilListedAsync(HttpClient client, TestProject project, string traceId)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            using var response = await client.SendAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/projects/{project.ProjectId}/traces?status=success", project.Owner.Token), TestContext.Current.CancellationToken);
-            await XRayApi.EnsureAsync(response, HttpStatusCode.OK);
-            var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
-            if (body.GetProperty("items").EnumerateArray().Any(t => t.GetProperty("traceId").GetString() == traceId))
+    private static Task WaitUntilListedAsync(HttpClient client, TestProject project, string traceId) =>
+        Poll.UntilAsync(
+            async () =>
             {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"trace {traceId} was not listed within 30 s");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-    }
+                using var response = await client.SendAsync(
+                    XRayApi.Authorized(HttpMethod.Get, $"api/v1/projects/{project.ProjectId}/traces?status=success", project.Owner.Token),
+                    TestContext.Current.CancellationToken);
+                await XRayApi.EnsureAsync(response, HttpStatusCode.OK);
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+                return body.GetProperty("items").EnumerateArray().Any(t => t.GetProperty("traceId").GetString() == traceId);
+            },
+            TimeSpan.FromSeconds(30),
+            $"trace {traceId} to be listed",
+            cancellationToken: TestContext.Current.CancellationToken);
 }

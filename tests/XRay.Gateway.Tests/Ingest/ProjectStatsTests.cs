@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -82,21 +81,8 @@ public sealed class ProjectStatsTests(GatewayFixture fixture)
             traces.GetProperty("failure").GetInt64(), stats.GetProperty("steps").GetInt64(), stats.GetProperty("data").GetInt64());
     }
 
-    private async Task<JsonElement> WaitForAsync(TestProject project, Func<JsonElement, bool> reached)
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            var stats = await GetStatsAsync(project);
-            if (reached(stats))
-            {
-                return stats;
-            }
-
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"The stats did not reach the expected values: {stats}");
-            await Task.Delay(200, Ct);
-        }
-    }
+    private Task<JsonElement> WaitForAsync(TestProject project, Func<JsonElement, bool> reached) =>
+        Poll.UntilAsync(() => GetStatsAsync(project), reached, TimeSpan.FromSeconds(30), "the stats to reach the expected values", TimeSpan.FromMilliseconds(200), Ct);
 
     private async Task<JsonElement> GetStatsAsync(TestProject project)
     {

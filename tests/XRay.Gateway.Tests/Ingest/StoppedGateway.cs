@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using XRay.Grains.Ingest.Embedded;
@@ -20,25 +18,12 @@ internal static class StoppedGateway
     /// <summary>Waits (up to 30 s) until GET of the trace answers with a status other than running; returns the trace.</summary>
     public static async Task<JsonElement> WaitUntilEndedAsync(HttpClient client, TestProject project, string traceId, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            using var response = await client.SendAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/traces/{traceId}", project.Owner.Token), ct);
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                var trace = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-                if (trace.GetProperty("status").GetString() != "running")
-                {
-                    return trace;
-                }
-            }
-            else if (response.StatusCode != HttpStatusCode.NotFound || DateTime.UtcNow > deadline)
-            {
-                await XRayApi.EnsureAsync(response, HttpStatusCode.OK);
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"trace {traceId} did not end within 30 s");
-            await Task.Delay(100, ct);
-        }
+        var trace = await Poll.UntilAsync(
+            () => client.GetIfFoundAsync(XRayApi.Authorized(HttpMethod.Get, $"api/v1/traces/{traceId}", project.Owner.Token), ct),
+            found => found?.GetProperty("status").GetString() is not (null or "running"),
+            TimeSpan.FromSeconds(30),
+            $"trace {traceId} to end",
+            cancellationToken: ct);
+        return trace!.Value;
     }
 }

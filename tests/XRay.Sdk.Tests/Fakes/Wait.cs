@@ -1,19 +1,10 @@
+using XRay.Testing;
+
 namespace XRay.Sdk.Tests.Fakes;
 
-/// <summary>Explicit waits with generous timeouts, instead of sleeps and timed assertions.</summary>
+/// <summary>Explicit waits with generous timeouts, instead of sleeps and timed assertions (<see cref="Poll"/>, polled often: these tests are fast).</summary>
 public static class Wait
 {
-    public static async Task UntilAsync(Func<bool> condition, string what, int seconds = 30)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Waited {seconds}s for: {what}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    public static Task UntilAsync(Func<bool> condition, string what, int seconds = 30) =>
+        Poll.UntilAsync(condition, TimeSpan.FromSeconds(seconds), what, TimeSpan.FromMilliseconds(20));
 }
