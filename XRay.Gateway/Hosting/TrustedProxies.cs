@@ -31,7 +31,12 @@ public static class TrustedProxies
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProxyOptions>>((forwarded, options) =>
         {
             var proxies = options.Value;
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // With none listed, no header at all: with both lists empty the middleware trusts every sender, and ASP.NET Core
+            // runs it without asking when ASPNETCORE_FORWARDEDHEADERS_ENABLED is true (its own switch, which also clears the
+            // lists). These options are the ones that middleware reads, so there it then changes nothing either.
+            forwarded.ForwardedHeaders = proxies.KnownProxies.Length == 0 && proxies.KnownNetworks.Length == 0
+                ? ForwardedHeaders.None
+                : ForwardedHeaders.XForwardedFor;
             // Only what is listed: the framework's defaults trust loopback, which a local client could use to spoof.
             forwarded.KnownProxies.Clear();
             forwarded.KnownIPNetworks.Clear();

@@ -10,17 +10,23 @@ namespace XRay.Gateway.Tests;
 public sealed class TrustedProxyTests
 {
     [Theory]
-    [InlineData(null, null, false)]
-    [InlineData("ForwardedHeaders:KnownProxies:0", "192.0.2.1", false)] // another proxy listed: loopback is not trusted unasked
-    [InlineData("ForwardedHeaders:KnownProxies:0", "127.0.0.1", true)]
-    [InlineData("ForwardedHeaders:KnownNetworks", "192.0.2.0/24, 127.0.0.0/8", true)] // one comma-separated value, as an environment variable
-    public async Task X_Forwarded_For_names_the_client_only_from_a_listed_proxy(string? key, string? value, bool trusted)
+    [InlineData(null, false)]
+    [InlineData("ForwardedHeaders:KnownProxies:0=192.0.2.1", false)] // another proxy listed: loopback is not trusted unasked
+    [InlineData("ForwardedHeaders:KnownProxies:0=127.0.0.1", true)]
+    [InlineData("ForwardedHeaders:KnownNetworks=192.0.2.0/24, 127.0.0.0/8", true)] // one comma-separated value, as an environment variable
+    // ASP.NET Core's own switch (ASPNETCORE_FORWARDEDHEADERS_ENABLED) runs the middleware trusting every sender; it trusts
+    // no one more here, and does not widen a list either
+    [InlineData("FORWARDEDHEADERS_ENABLED=true", false)]
+    [InlineData("FORWARDEDHEADERS_ENABLED=true|ForwardedHeaders:KnownProxies:0=192.0.2.1", false)]
+    [InlineData("FORWARDEDHEADERS_ENABLED=true|ForwardedHeaders:KnownProxies:0=127.0.0.1", true)]
+    public async Task X_Forwarded_For_names_the_client_only_from_a_listed_proxy(string? proxySettings, bool trusted)
     {
         // Callers without a token are limited by their address: a burst of 50, refilled one a second.
         var settings = new Dictionary<string, string> { ["RateLimits:UserBurst"] = "50", ["RateLimits:UserRequestsPerSecond"] = "1" };
-        if (key is not null)
+        foreach (var setting in proxySettings?.Split('|') ?? [])
         {
-            settings[key] = value!;
+            var (key, value) = (setting[..setting.IndexOf('=')], setting[(setting.IndexOf('=') + 1)..]);
+            settings[key] = value;
         }
 
         await using var gateway = new GatewayProcess(settings: settings);
