@@ -28,7 +28,7 @@ internal sealed class DiskStorage : SpoolStorage
         _prefix = owner is null ? "" : owner + ".";
         CreateDirectory(_directory);
         var probe = Path.Combine(_directory, $"{_prefix}probe-{Guid.NewGuid():N}{TempExtension}");
-        File.WriteAllBytes(probe, [1]);
+        WriteFile(probe, [1]);
         File.Delete(probe);
         Scan();
     }
@@ -44,7 +44,7 @@ internal sealed class DiskStorage : SpoolStorage
         {
             try
             {
-                File.WriteAllBytes(temp, data); // unbuffered: one write, no FileStream buffer to allocate
+                WriteFile(temp, data);
             }
             catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException)
             {
@@ -54,7 +54,7 @@ internal sealed class DiskStorage : SpoolStorage
                 // directory again: made again by another writer meanwhile, it is a missing file.)
                 CreateDirectory(_directory);
                 ForgetLost(key => !File.Exists(PathOf(key)));
-                File.WriteAllBytes(temp, data);
+                WriteFile(temp, data);
             }
 
             File.Move(temp, PathOf(key), overwrite: true);
@@ -76,6 +76,10 @@ internal sealed class DiskStorage : SpoolStorage
         {
             return null; // another process sharing the directory sent it already
         }
+        catch (UnauthorizedAccessException)
+        {
+            return null; // another user's (its files are its own, WriteFile): that user's tracer sends it
+        }
     }
 
     // best effort: an entry that cannot be deleted now is sent again later, and ids make that harmless
@@ -96,7 +100,8 @@ internal sealed class DiskStorage : SpoolStorage
     /// <summary>
     /// Creates the directory and its missing parents readable by this user only: the entries are the pipeline's inputs and
     /// outputs, and the default directory is under the system temp directory, which every user of the host can list (the
-    /// server's <c>PrivateDirectory</c> does the same for its data). A directory that exists keeps its permissions.
+    /// server's <c>PrivateDirectory</c> does the same for its data). A directory that exists keeps its permissions (a
+    /// shared one chosen on purpose stays shared); the files are private whatever the directory (<see cref="WriteFile"/>).
     /// </summary>
     private static void CreateDirectory(string path)
     {
@@ -113,6 +118,23 @@ internal sealed class DiskStorage : SpoolStorage
         }
 
         Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    /// <summary>
+    /// Writes a new file readable by this user only (<c>0600</c> on Unix): the entry is the pipeline's inputs and outputs, and
+    /// a directory that already existed keeps its permissions (<see cref="CreateDirectory"/>), so the file must not rely on
+    /// them. Unbuffered: one write, no stream buffer to allocate.
+    /// </summary>
+    private static void WriteFile(string path, ReadOnlySpan<byte> data)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var file = new FileStream(path, options);
+        file.Write(data);
     }
 
     private string PathOf(string key) => Path.Combine(_directory, _prefix + key + Extension);

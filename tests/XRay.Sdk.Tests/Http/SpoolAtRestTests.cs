@@ -36,6 +36,10 @@ public sealed class SpoolAtRestTests : GatewayBehindProxy
                 await Wait.UntilAsync(() => Directory.Exists(tempDir) && Directory.EnumerateFiles(tempDir, "*.xr").Any(), "the batch spooled on disk");
                 Assert.Equal(default, File.GetUnixFileMode(tempDir) & FileModes.GroupOrOthers);
                 Assert.Equal(default, File.GetUnixFileMode(Path.GetDirectoryName(tempDir)!) & FileModes.GroupOrOthers);
+                foreach (var file in Directory.EnumerateFiles(tempDir, "*.xr"))
+                {
+                    Assert.Equal(default, File.GetUnixFileMode(file) & FileModes.GroupOrOthers);
+                }
 
                 // Removed under the running tracer (a temp cleaner): made again the same way.
                 Directory.Delete(Path.GetDirectoryName(tempDir)!, recursive: true);
@@ -48,6 +52,44 @@ public sealed class SpoolAtRestTests : GatewayBehindProxy
         finally
         {
             Directory.Delete(parent, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task In_a_directory_others_can_read_the_spooled_files_are_still_its_users_alone()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Unix permissions");
+            return;
+        }
+
+        // A directory that existed, open to everyone (a shared TempDir chosen on purpose, or one another user made first):
+        // it keeps its mode, and what is spooled in it is not readable by the others.
+        var tempDir = TestTracers.NewTempDir();
+        const UnixFileMode Shared = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | FileModes.GroupOrOthers;
+        File.SetUnixFileMode(tempDir, Shared);
+        var options = TestTracers.Options(Proxy.BaseAddress, tempDir);
+        options.ShutdownTimeout = TimeSpan.FromSeconds(1);
+        await Proxy.RefuseAsync();
+        try
+        {
+            await using (var tracer = new XRayTracer(options))
+            {
+                tracer.CreateTrace("checkout").Step("card", input: new { number = "4111 1111 1111 1111" });
+                Assert.False(await tracer.FlushAsync(TimeSpan.FromSeconds(1)));
+                await Wait.UntilAsync(() => Directory.EnumerateFiles(tempDir, "*.xr").Any(), "the batch spooled on disk");
+                foreach (var file in Directory.EnumerateFiles(tempDir, "*.xr"))
+                {
+                    Assert.Equal(default, File.GetUnixFileMode(file) & FileModes.GroupOrOthers);
+                }
+            }
+
+            Assert.Equal(Shared, File.GetUnixFileMode(tempDir));
+        }
+        finally
+        {
+            Directory.Delete(tempDir, recursive: true);
         }
     }
 }
