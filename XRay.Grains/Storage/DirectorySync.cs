@@ -11,27 +11,43 @@ public static class DirectorySync
 {
     private const int ReadOnly = 0;
 
+    /// <summary>Held while a directory is looked for, and while one is created and made durable.</summary>
+    private static readonly Lock Gate = new();
+
     /// <summary>
     /// Creates <paramref name="directory"/> and its missing parents, and makes each new entry durable: a fresh log's root,
     /// not only its partition directory, must survive a power loss, or the partitions under it vanish with it.
     /// </summary>
-    public static void Create(string directory)
+    /// <remarks>
+    /// One process-wide gate covers the look and the creation: otherwise a caller that finds the directory just made by
+    /// another (two uploads to a new trace) would write in it, flush it and answer before that other one has flushed its
+    /// entry in the parent, and a power loss then would take the answered file with the directory. Under the gate, a
+    /// directory that exists was made durable by whoever created it. Uncontended, the gate costs next to nothing; a
+    /// creation holds it for the few fsyncs it makes.
+    /// </remarks>
+    public static void Create(string directory) => Create(directory, Flush);
+
+    /// <summary><see cref="Create(string)"/> with the flush given (tests: to hold a creation in the middle).</summary>
+    internal static void Create(string directory, Action<string> flush)
     {
-        var missing = new Stack<string>();
-        for (var path = Path.GetFullPath(directory); path is not null && !Directory.Exists(path); path = Path.GetDirectoryName(path))
+        lock (Gate)
         {
-            missing.Push(path);
-        }
+            var missing = new Stack<string>();
+            for (var path = Path.GetFullPath(directory); path is not null && !Directory.Exists(path); path = Path.GetDirectoryName(path))
+            {
+                missing.Push(path);
+            }
 
-        if (missing.Count == 0)
-        {
-            return;
-        }
+            if (missing.Count == 0)
+            {
+                return;
+            }
 
-        PrivateDirectory.Create(directory);
-        foreach (var created in missing) // outermost first: each one's entry is in its parent
-        {
-            Flush(Path.GetDirectoryName(created)!);
+            PrivateDirectory.Create(directory);
+            foreach (var created in missing) // outermost first: each one's entry is in its parent
+            {
+                flush(Path.GetDirectoryName(created)!);
+            }
         }
     }
 
