@@ -14,6 +14,7 @@ internal sealed record IngestResult(
     long MaxLag,
     TimeSpan GatewayCpu,
     TimeSpan ToolCpu,
+    BoxCpu Box,
     long? GatewayDiskWrites,
     DiskProbeResult? Disk,
     GatewayCounters? Counters,
@@ -63,6 +64,7 @@ internal static class IngestScenario
         var driver = new IngestDriver(target.BaseAddress, supply, options, probe);
         var gatewayCpu = CpuTime.OfProcess(target.ProcessId);
         var toolCpu = CpuTime.OfThisProcess();
+        var box = BoxCpu.Read();
         var diskWrites = DiskWrites.OfProcess(target.ProcessId);
         var countersBefore = await GatewayCounters.ReadAsync(target.Http);
 
@@ -73,6 +75,7 @@ internal static class IngestScenario
         var loadEnd = Stopwatch.GetTimestamp();
         gatewayCpu = CpuTime.OfProcess(target.ProcessId) - gatewayCpu;
         toolCpu = CpuTime.OfThisProcess() - toolCpu;
+        box = BoxCpu.Read() - box;
         diskWrites = DiskWrites.OfProcess(target.ProcessId) - diskWrites;
 
         TimeSpan? drain = null;
@@ -95,7 +98,7 @@ internal static class IngestScenario
         double? endToEnd = drain is null ? null : driver.Tally.AckedTotal / (Stopwatch.GetElapsedTime(start, loadEnd) + drain.Value).TotalSeconds;
         var maxLag = samples.Count == 0 ? 0 : samples.Max(s => s.Acked - s.Written);
         return new IngestResult(options, driver.Tally, probe.Latency, probe.TimedOut, WrittenRate(samples, windowStart, windowEnd),
-            endToEnd, drain, maxLag, gatewayCpu, toolCpu, diskWrites, disk?.Between(windowStart, windowEnd), counters, null);
+            endToEnd, drain, maxLag, gatewayCpu, toolCpu, box, diskWrites, disk?.Between(windowStart, windowEnd), counters, null);
     }
 
     // Every 500 ms: events in the store vs. ACKed, for the written rate inside the window and the consumer's lag.

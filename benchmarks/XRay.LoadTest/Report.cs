@@ -44,6 +44,11 @@ internal static class Report
 
         var load = o.Load;
         rows.Add(("CPU used during load", $"gateway {r.GatewayCpu.TotalSeconds:0.0} s ({r.GatewayCpu.TotalSeconds / load.TotalSeconds:0.00} cores), load tool {r.ToolCpu.TotalSeconds:0.0} s ({r.ToolCpu.TotalSeconds / load.TotalSeconds:0.00} cores)", "—"));
+        if (r.Box.Describe() is { } box)
+        {
+            rows.Add(("the whole machine's CPU during load (/proc/stat: every process; stolen = given by the host to other guests)", box, "—"));
+        }
+
         if (r.Disk is { Syncs.Count: > 0 } disk)
         {
             rows.Add(("the disk's own sync beside the gateway (probe: 4 KiB append + fsync every 20 ms) p50 / p99 / max",
