@@ -36,17 +36,9 @@ internal sealed record GatewayCounters(double Accepted, double Rejected, double 
     /// </summary>
     public static async Task<GatewayCounters?> ReadCommittedAsync(HttpClient http, GatewayCounters before, long acked, TimeSpan limit)
     {
-        var deadline = DateTime.UtcNow + limit;
-        while (true)
-        {
-            var now = (await ReadAsync(http))?.Since(before);
-            if (now is null || now.Committed >= acked || DateTime.UtcNow >= deadline)
-            {
-                return now;
-            }
-
-            await Task.Delay(50);
-        }
+        var (last, _) = await Poll.ReadUntilAsync(
+            async () => (await ReadAsync(http))?.Since(before), now => now is null || now.Committed >= acked, limit, TimeSpan.FromMilliseconds(50));
+        return last;
     }
 
     /// <summary>What the counters moved by between <paramref name="before"/> and this reading (the lag is this reading's).</summary>

@@ -15,11 +15,24 @@ public static class Poll
     /// <summary>
     /// Reads until <paramref name="done"/> holds for what was read, and returns that. After <paramref name="timeout"/>
     /// throws a <see cref="TimeoutException"/> naming <paramref name="what"/> and the last value read (its <c>ToString</c>,
-    /// so read something that describes itself). An exception from
-    /// <paramref name="read"/> (a wrong status, say) ends the wait at once.
+    /// so read something that describes itself). An exception from <paramref name="read"/> (a wrong status, say) ends the
+    /// wait at once.
     /// </summary>
     public static async Task<T> UntilAsync<T>(
         Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what, TimeSpan? interval = null, CancellationToken cancellationToken = default)
+    {
+        var (value, held) = await ReadUntilAsync(read, done, timeout, interval, cancellationToken).ConfigureAwait(false);
+        return held
+            ? value
+            : throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"Waited {timeout.TotalSeconds:0.###} s for {what}{(value is bool ? "" : $"; the last reading was: {value}")}"));
+    }
+
+    /// <summary>
+    /// Reads until <paramref name="done"/> holds or <paramref name="timeout"/> passes, and returns the last reading and
+    /// whether it held: for a caller that reports what it found either way (the load tool's counters).
+    /// </summary>
+    public static async Task<(T Last, bool Held)> ReadUntilAsync<T>(
+        Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, TimeSpan? interval = null, CancellationToken cancellationToken = default)
     {
         var waited = Stopwatch.StartNew();
         while (true)
@@ -27,12 +40,12 @@ public static class Poll
             var value = await read().ConfigureAwait(false);
             if (done(value))
             {
-                return value;
+                return (value, true);
             }
 
             if (waited.Elapsed > timeout)
             {
-                throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"Waited {timeout.TotalSeconds:0.###} s for {what}{(value is bool ? "" : $"; the last reading was: {value}")}"));
+                return (value, false);
             }
 
             await Task.Delay(interval ?? DefaultInterval, cancellationToken).ConfigureAwait(false);

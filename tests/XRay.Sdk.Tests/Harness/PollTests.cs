@@ -42,4 +42,16 @@ public sealed class PollTests
             () => Poll.UntilAsync<int>(() => { reads++; throw new InvalidOperationException("answered 500"); }, _ => true, TimeSpan.FromSeconds(30), "a read", Quick));
         Assert.Equal(1, reads);
     }
+
+    [Fact]
+    public async Task ReadUntil_returns_the_last_reading_and_whether_it_held()
+    {
+        var reads = 0;
+        var (held, heldAt) = await Poll.ReadUntilAsync(() => Task.FromResult(++reads), n => n == 2, TimeSpan.FromSeconds(30), Quick);
+        Assert.Equal((2, true), (held, heldAt));
+
+        var (last, lastHeld) = await Poll.ReadUntilAsync(() => Task.FromResult(++reads), _ => false, TimeSpan.FromMilliseconds(20), Quick);
+        Assert.False(lastHeld);
+        Assert.Equal(reads, last);
+    }
 }
