@@ -64,12 +64,11 @@ public sealed class MetricsTests
 
         // Applied in the background: the consumer's counters reach the events (and the blob's data event), and the lag drains.
         var applied = valid.Length + 1;
-        // Moved reads `after`, so each reading is kept before the condition looks at it.
         after = await Poll.UntilAsync(
-            async () => after = await ScrapeAsync(client, "ops/metrics"),
-            now => Moved("xray_ingest_consumer_events_total") >= applied && now.Value("xray_store_rows_inserted_total", ("kind", "data")) >= 1
+            () => ScrapeAsync(client, "ops/metrics"),
+            now => MovedIn(now, "xray_ingest_consumer_events_total") >= applied && now.Value("xray_store_rows_inserted_total", ("kind", "data")) >= 1
                 && now.Has("xray_ingest_consumer_lag") && now.Value("xray_ingest_consumer_lag") == 0
-                && Moved("xray_ingest_consumer_committed_total") >= applied,
+                && MovedIn(now, "xray_ingest_consumer_committed_total") >= applied,
             TimeSpan.FromSeconds(30),
             "the consumer metrics to catch up",
             cancellationToken: Ct);
@@ -84,7 +83,8 @@ public sealed class MetricsTests
         Assert.True(after.Has("http_server_request_duration_seconds_count"));
         Assert.DoesNotContain(after.LabelValues, v => v.Contains(project.ProjectId, StringComparison.Ordinal) || v.Contains(project.KeyId, StringComparison.Ordinal));
 
-        double Moved(string name, params (string, string)[] labels) => after.Value(name, labels) - before.Value(name, labels);
+        double Moved(string name, params (string, string)[] labels) => MovedIn(after, name, labels);
+        double MovedIn(PrometheusText reading, string name, params (string, string)[] labels) => reading.Value(name, labels) - before.Value(name, labels);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using XRay.Sdk.Tests.Fakes;
 using XRay.Testing;
 
@@ -36,10 +37,7 @@ public sealed class SpoolAtRestTests : GatewayBehindProxy
                 await Wait.UntilAsync(() => Directory.Exists(tempDir) && Directory.EnumerateFiles(tempDir, "*.xr").Any(), "the batch spooled on disk");
                 Assert.Equal(default, File.GetUnixFileMode(tempDir) & FileModes.GroupOrOthers);
                 Assert.Equal(default, File.GetUnixFileMode(Path.GetDirectoryName(tempDir)!) & FileModes.GroupOrOthers);
-                foreach (var file in Directory.EnumerateFiles(tempDir, "*.xr"))
-                {
-                    Assert.Equal(default, File.GetUnixFileMode(file) & FileModes.GroupOrOthers);
-                }
+                AssertEntriesArePrivate(tempDir);
 
                 // Removed under the running tracer (a temp cleaner): made again the same way.
                 Directory.Delete(Path.GetDirectoryName(tempDir)!, recursive: true);
@@ -79,10 +77,7 @@ public sealed class SpoolAtRestTests : GatewayBehindProxy
                 tracer.CreateTrace("checkout").Step("card", input: new { number = "4111 1111 1111 1111" });
                 Assert.False(await tracer.FlushAsync(TimeSpan.FromSeconds(1)));
                 await Wait.UntilAsync(() => Directory.EnumerateFiles(tempDir, "*.xr").Any(), "the batch spooled on disk");
-                foreach (var file in Directory.EnumerateFiles(tempDir, "*.xr"))
-                {
-                    Assert.Equal(default, File.GetUnixFileMode(file) & FileModes.GroupOrOthers);
-                }
+                AssertEntriesArePrivate(tempDir);
             }
 
             Assert.Equal(Shared, File.GetUnixFileMode(tempDir));
@@ -90,6 +85,16 @@ public sealed class SpoolAtRestTests : GatewayBehindProxy
         finally
         {
             Directory.Delete(tempDir, recursive: true);
+        }
+    }
+
+    /// <summary>Every spooled entry in <paramref name="directory"/> is its user's alone.</summary>
+    [UnsupportedOSPlatform("windows")]
+    private static void AssertEntriesArePrivate(string directory)
+    {
+        foreach (var file in Directory.EnumerateFiles(directory, "*.xr"))
+        {
+            Assert.Equal(default, File.GetUnixFileMode(file) & FileModes.GroupOrOthers);
         }
     }
 }
