@@ -95,7 +95,7 @@ public static class TracesApi
 
         var data = await store.GetDataAsync(traceId, cancellationToken);
         return TypedResults.Stream(
-            body => TraceJson.WriteTraceAsync(body, trace, store.ReadStepsAsync(traceId, cancellationToken), data, cancellationToken),
+            body => TraceJson.WriteTraceAsync(body, trace, store.ReadStepDocumentsAsync(traceId, cancellationToken), data, cancellationToken),
             "application/json");
     }
 

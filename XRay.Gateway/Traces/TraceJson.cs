@@ -22,15 +22,15 @@ public static class TraceJson
     /// Streams a trace to the response as its steps are read, flushing every 64 KiB: memory stays flat
     /// however many steps the trace holds.
     /// </summary>
-    public static async Task WriteTraceAsync(Stream body, TraceRecord trace, IAsyncEnumerable<StepRecord> steps, IReadOnlyList<DataRecord> data, CancellationToken cancellationToken)
+    public static async Task WriteTraceAsync(Stream body, TraceRecord trace, IAsyncEnumerable<ReadOnlyMemory<byte>> stepDocuments, IReadOnlyList<DataRecord> data, CancellationToken cancellationToken)
     {
         await using var writer = new Utf8JsonWriter(body);
         writer.WriteStartObject();
         WriteTraceFields(writer, trace);
         writer.WriteStartArray("steps");
-        await foreach (var step in steps.WithCancellation(cancellationToken))
+        await foreach (var document in stepDocuments.WithCancellation(cancellationToken))
         {
-            writer.WriteRawValue(step.Document, skipInputValidation: true); // rendered at write time (StepDocument)
+            writer.WriteRawValue(document.Span, skipInputValidation: true); // rendered at write time (StepDocument)
             if (writer.BytesPending > 64 * 1024)
             {
                 await writer.FlushAsync(cancellationToken);

@@ -26,6 +26,14 @@ public sealed class SqliteStoreOptions
     /// </summary>
     public int WalAutoCheckpointPages { get; set; } = 1_000;
 
+    /// <summary>
+    /// How much of the database file each connection reads through a memory map, in MiB (SQLite's <c>mmap_size</c>;
+    /// 0 reads every page with a system call into the connection's own page cache). A reader's cache starts cold
+    /// whenever the writer has committed, which during ingest is always: mapped, a 1,000-step trace read in 2.1 ms
+    /// instead of 5.5 ms (docs/benchmarks.md). The map shares the OS page cache; it is not memory of the process's own.
+    /// </summary>
+    public int MmapSizeMiB { get; set; } = 256;
+
     /// <summary>Full path of the database file.</summary>
     public string DatabasePath => Path.GetFullPath(Path.Combine(DataDirectory, FileName));
 }

@@ -33,6 +33,11 @@ public sealed class SqliteStoreOptionsValidator : IValidateOptions<SqliteStoreOp
             failures.Add($"{nameof(SqliteStoreOptions.WalAutoCheckpointPages)} must be between 100 and 1000000.");
         }
 
+        if (options.MmapSizeMiB is < 0 or > 1_048_576)
+        {
+            failures.Add($"{nameof(SqliteStoreOptions.MmapSizeMiB)} must be between 0 and 1048576 (1 TiB).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -30,10 +30,12 @@ public interface ITraceStore
     Task<TraceRecord?> GetTraceAsync(string traceId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The trace's steps ordered by step number (then start time), streamed: a trace of any size is read
-    /// without holding all its steps in memory.
+    /// The trace's step documents (<see cref="StepRecord.Document"/> as UTF-8 JSON, the query API's form of each step)
+    /// ordered by step number, then start time, then step id; streamed: a trace of any size is read without holding all
+    /// its steps in memory. Only the documents are read: <c>GET /api/v1/traces/:traceId</c> copies them into its answer
+    /// as they are, and materializing the other columns as strings cost as much as the read (docs/benchmarks.md).
     /// </summary>
-    IAsyncEnumerable<StepRecord> ReadStepsAsync(string traceId, CancellationToken cancellationToken = default);
+    IAsyncEnumerable<ReadOnlyMemory<byte>> ReadStepDocumentsAsync(string traceId, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<DataRecord>> GetDataAsync(string traceId, CancellationToken cancellationToken = default);
 

@@ -1,7 +1,8 @@
 // Throughput of the embedded ingest log against the same-run baseline of raw sequential writes with one
 // fsync per batch. Usage: dotnet run -c Release --project benchmarks/XRay.Benchmarks -- [seconds-per-case] [directory]
 // With "records" first, the BenchmarkDotNet run of the ingest records' CPU per event (IngestRecordBenchmarks);
-// the arguments after it go to BenchmarkDotNet.
+// the arguments after it go to BenchmarkDotNet. With "read" first, the BenchmarkDotNet run of the server's side of
+// GET /api/v1/traces/:traceId for a 1,000-step trace (TraceReadBenchmarks).
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using XRay.Benchmarks;
@@ -9,6 +10,12 @@ using XRay.Benchmarks;
 if (args.Length > 0 && args[0] == "records")
 {
     BenchmarkRunner.Run<IngestRecordBenchmarks>(args: args[1..]);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "read")
+{
+    BenchmarkRunner.Run<TraceReadBenchmarks>(args: args[1..]);
     return;
 }
 

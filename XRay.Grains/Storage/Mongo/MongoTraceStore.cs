@@ -1,3 +1,4 @@
+using System.Text;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using MongoDB.Bson;
@@ -72,17 +73,18 @@ public sealed class MongoTraceStore(MongoStoreDatabase database, TimeProvider ti
         return document is null ? null : ToTrace(document);
     }
 
-    public async IAsyncEnumerable<StepRecord> ReadStepsAsync(string traceId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadStepDocumentsAsync(string traceId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var steps = await database.CollectionAsync(MongoCollections.Steps, cancellationToken).ConfigureAwait(false);
         using var cursor = await steps.Find(Filter.Eq("traceId", traceId))
             .Sort(Builders<BsonDocument>.Sort.Ascending("stepNumber").Ascending("startedAt").Ascending("stepId"))
+            .Project(Builders<BsonDocument>.Projection.Include("document").Exclude("_id"))
             .ToCursorAsync(cancellationToken).ConfigureAwait(false);
         while (await cursor.MoveNextAsync(cancellationToken).ConfigureAwait(false))
         {
             foreach (var document in cursor.Current)
             {
-                yield return ToStep(document);
+                yield return Encoding.UTF8.GetBytes(document["document"].AsString);
             }
         }
     }

@@ -143,19 +143,18 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore, IAs
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadTrace(reader) : null;
     }
 
-    public async IAsyncEnumerable<StepRecord> ReadStepsAsync(string traceId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <inheritdoc />
+    /// <remarks>A text column read as a blob gives its UTF-8 bytes as stored: no transcoding, one copy per step.</remarks>
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadStepDocumentsAsync(string traceId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT stepId, traceId, stepNumber, name, kind, status, startedAt, endedAt, document
-            FROM steps WHERE traceId = $trace ORDER BY stepNumber, startedAt, stepId
-            """;
+        command.CommandText = "SELECT document FROM steps WHERE traceId = $trace ORDER BY stepNumber, startedAt, stepId";
         command.Parameters.AddWithValue("$trace", traceId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return ReadStep(reader);
+            yield return reader.GetFieldValue<byte[]>(0);
         }
     }
 

@@ -106,14 +106,14 @@ public abstract class TraceStoreContractTests
         var second = Step(traceId, 2);
 
         var firstWrite = await store.WriteAsync(new TraceWriteBatch([Start(traceId, 1_000)], [first, second], []), Ct);
-        var secondWrite = await store.WriteAsync(new TraceWriteBatch([], [second with { Name = "replayed" }, Step(traceId, 3), first], []), Ct);
+        var third = Step(traceId, 3);
+        var secondWrite = await store.WriteAsync(new TraceWriteBatch([], [second with { Name = "replayed" }, third, first], []), Ct);
 
         Assert.Equal(new TraceWriteCounts(Steps: 2, Data: 0), firstWrite); // what the store newly inserted (xray.store.rows)
         Assert.Equal(new TraceWriteCounts(Steps: 1, Data: 0), secondWrite);
 
-        var steps = await store.ReadStepsAsync(traceId, Ct).ToListAsync(Ct);
-        Assert.Equal([1, 2, 3], steps.Select(s => s.StepNumber));
-        Assert.Equal(second, steps[1]);
+        Assert.Equal([first.Document, second.Document, third.Document], await StepDocuments(store, traceId));
+        Assert.Equal([first, second, third], await StepRows(store, traceId)); // the replay's name was ignored
         Assert.Equal(3, (await store.GetTraceAsync(traceId, Ct))!.StepCount);
     }
 
@@ -138,8 +138,9 @@ public abstract class TraceStoreContractTests
 
         await store.WriteAsync(new TraceWriteBatch([Start(traceId, 1_000)], steps, []), Ct);
 
-        Assert.Equal([steps[1], steps[2], steps[0]], await store.ReadStepsAsync(traceId, Ct).ToListAsync(Ct));
-        Assert.Empty(await store.ReadStepsAsync(NewTraceId(_projectId), Ct).ToListAsync(Ct));
+        Assert.Equal([steps[1].Document, steps[2].Document, steps[0].Document], await StepDocuments(store, traceId));
+        Assert.Equal([steps[1], steps[2], steps[0]], await StepRows(store, traceId));
+        Assert.Empty(await StepDocuments(store, NewTraceId(_projectId)));
     }
 
     [Fact]
@@ -240,8 +241,8 @@ public abstract class TraceStoreContractTests
         Assert.Equal("", trace!.Name);
         Assert.Equal("{\"é\":\"名\"}", trace.Metadata);
         Assert.Null(trace.Output);
-        var steps = await store.ReadStepsAsync(traceId, Ct).ToListAsync(Ct);
-        Assert.Equal([step, withoutKind], steps);
+        Assert.Equal([step, withoutKind], await StepRows(store, traceId));
+        Assert.Equal([step.Document, withoutKind.Document], await StepDocuments(store, traceId)); // the UTF-8 bytes as written
     }
 
     [Fact]
@@ -298,6 +299,16 @@ public abstract class TraceStoreContractTests
         await Write(store, new TraceUpsert(traceId, _projectId, null, "failure", 1_000, 7_000, null, null, "{}", null));
         Assert.Equal(new ProjectStats(2, 1, 0, 1, 2, 0), await store.GetProjectStatsAsync(_projectId, Ct));
     }
+
+    /// <summary>The trace's step documents as <c>GET /api/v1/traces/:traceId</c> reads them, decoded (strict UTF-8).</summary>
+    private static async Task<List<string>> StepDocuments(ITraceStore store, string traceId) =>
+        [.. (await store.ReadStepDocumentsAsync(traceId, Ct).ToListAsync(Ct)).Select(d => StrictUtf8.GetString(d.Span))];
+
+    /// <summary>The trace's step rows, every column, through the step query (newest first there), in step order.</summary>
+    private async Task<StepRecord[]> StepRows(ITraceStore store, string traceId) =>
+        [.. (await store.QueryStepsAsync(_projectId, new StepQuery([new StepFilter(StepField.TraceId, StepFilterOp.Eq, traceId)], 100, null), Ct)).OrderBy(s => s.StepNumber)];
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private async Task<IEnumerable<int>> StepNumbers(ITraceStore store, StepQuery query) =>
         (await store.QueryStepsAsync(_projectId, query, Ct)).Select(s => s.StepNumber);
