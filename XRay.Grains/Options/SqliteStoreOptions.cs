@@ -27,10 +27,11 @@ public sealed class SqliteStoreOptions
     public int WalAutoCheckpointPages { get; set; } = 1_000;
 
     /// <summary>
-    /// How much of the database file each connection reads through a memory map, in MiB (SQLite's <c>mmap_size</c>;
-    /// 0 reads every page with a system call into the connection's own page cache). A reader's cache starts cold
-    /// whenever the writer has committed, which during ingest is always: mapped, a 1,000-step trace read in 2.1 ms
-    /// instead of 5.5 ms (docs/benchmarks.md). The map shares the OS page cache; it is not memory of the process's own.
+    /// How much of the database file each reading connection maps into memory, in MiB (SQLite's <c>mmap_size</c>; 0
+    /// reads every page with a system call into the connection's own page cache). A reader's cache starts cold whenever
+    /// the writer has committed, which during ingest is always: mapped, a 1,000-step trace's documents read in 2.1 ms
+    /// instead of 5.5 ms (docs/benchmarks.md). The map is the OS page cache, not memory of the process's own. The trace
+    /// store's writer maps nothing (<see cref="Storage.Sqlite.SqliteDatabase.OpenDedicatedAsync"/>).
     /// </summary>
     public int MmapSizeMiB { get; set; } = 256;
 

@@ -52,16 +52,21 @@ public sealed class SqliteDatabase : IDisposable
 
     public void Dispose() => _initLock.Dispose();
 
-    /// <summary>Opens a connection with the store's pragmas applied, creating the schema on first use.</summary>
+    /// <summary>
+    /// Opens a pooled connection with the store's pragmas applied, creating the schema on first use. It reads the file
+    /// through a memory map (<see cref="SqliteStoreOptions.MmapSizeMiB"/>): a pooled connection's page cache is emptied
+    /// whenever another connection has committed, which during ingest is always.
+    /// </summary>
     public Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default) =>
-        OpenInitializedAsync(_connectionString, cancellationToken);
+        OpenInitializedAsync(_connectionString, _mmapSizeBytes, cancellationToken);
 
     /// <summary>
     /// Opens a connection outside the pool, for a long-lived owner that changes its settings (the trace store's
-    /// writer): closing it must not hand those settings to the next pooled user.
+    /// writer): closing it must not hand those settings to the next pooled user. It maps nothing: its own commits keep
+    /// its page cache, and at the maximum ingest rate a mapped writer sustained less (docs/benchmarks.md).
     /// </summary>
     public Task<SqliteConnection> OpenDedicatedAsync(CancellationToken cancellationToken = default) =>
-        OpenInitializedAsync(_dedicatedConnectionString, cancellationToken);
+        OpenInitializedAsync(_dedicatedConnectionString, mmapSizeBytes: 0, cancellationToken);
 
     /// <summary>
     /// Syncs the write-ahead log to disk (fsync). Used by writers that commit with <c>synchronous=NORMAL</c> and make
@@ -93,17 +98,17 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
-    private async Task<SqliteConnection> OpenInitializedAsync(string connectionString, CancellationToken cancellationToken)
+    private async Task<SqliteConnection> OpenInitializedAsync(string connectionString, long mmapSizeBytes, CancellationToken cancellationToken)
     {
         if (!_initialized)
         {
             await InitializeAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return await OpenRawAsync(connectionString, cancellationToken).ConfigureAwait(false);
+        return await OpenRawAsync(connectionString, mmapSizeBytes, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<SqliteConnection> OpenRawAsync(string connectionString, CancellationToken cancellationToken)
+    private async Task<SqliteConnection> OpenRawAsync(string connectionString, long mmapSizeBytes, CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(connectionString);
         try
@@ -113,7 +118,7 @@ public sealed class SqliteDatabase : IDisposable
             // FULL: a write that was answered 201/202 survives power loss, not only a crash.
             // wal_autocheckpoint: whichever connection commits past the threshold checkpoints; all share one threshold.
             // mmap_size: pages are read from the OS page cache through a map, not copied in by a system call each.
-            command.CommandText = $"PRAGMA busy_timeout={_busyTimeoutMs}; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint={WalAutoCheckpointPages}; PRAGMA mmap_size={_mmapSizeBytes};";
+            command.CommandText = $"PRAGMA busy_timeout={_busyTimeoutMs}; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint={WalAutoCheckpointPages}; PRAGMA mmap_size={mmapSizeBytes};";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
@@ -200,7 +205,7 @@ public sealed class SqliteDatabase : IDisposable
                 return;
             }
 
-            await using var connection = await OpenRawAsync(_connectionString, cancellationToken).ConfigureAwait(false);
+            await using var connection = await OpenRawAsync(_connectionString, mmapSizeBytes: 0, cancellationToken).ConfigureAwait(false);
             await using (var wal = connection.CreateCommand())
             {
                 wal.CommandText = "PRAGMA journal_mode=WAL;";
