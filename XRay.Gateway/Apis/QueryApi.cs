@@ -71,6 +71,6 @@ public static class QueryApi
     /// The stored step document with <c>traceId</c> spliced in as its first property: the document is always a
     /// non-empty object rendered by StepDocument, so the payloads are copied, never parsed and re-encoded.
     /// </summary>
-    private static string WithTraceId(StepRecord step) =>
-        string.Concat("{\"traceId\":", JsonSerializer.Serialize(step.TraceId), ",", step.Document.AsSpan(1));
+    private static byte[] WithTraceId(StepRecord step) =>
+        [.. "{\"traceId\":"u8, .. JsonSerializer.SerializeToUtf8Bytes(step.TraceId), (byte)',', .. step.Document.AsSpan(1)];
 }

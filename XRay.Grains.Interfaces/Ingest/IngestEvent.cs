@@ -52,8 +52,12 @@ public sealed record IngestEvent
     /// <summary>Raw JSON of <c>error</c> (error and failure events).</summary>
     [Id(13)] public string? Error { get; init; }
 
-    /// <summary>The step's query document (step and error events), rendered once by the gateway (<c>StepDocument</c>).</summary>
-    [Id(14)] public string? Document { get; init; }
+    /// <summary>
+    /// The step's query document (step and error events) as UTF-8 JSON, rendered once by the gateway (<c>StepDocument</c>)
+    /// and kept as bytes to the store: it was a string, and so transcoded four times on its way. The wire form is the
+    /// same as the string's (length-prefixed UTF-8), so records written as a string read as these bytes, and back.
+    /// </summary>
+    [Id(14)] public byte[]? Document { get; init; }
 
     [Id(15)] public string? DataId { get; init; }
 

@@ -24,7 +24,10 @@ public sealed record TraceRecord(
     int StepCount,
     long UpdatedAt);
 
-/// <summary>A step document: indexed columns plus the step event's raw JSON.</summary>
+/// <summary>
+/// A step: its indexed columns, and its query document as UTF-8 JSON (<c>StepDocument</c>), which the query API copies
+/// into its answers as it is. (The document is an array: records compare it by reference, not by content.)
+/// </summary>
 public sealed record StepRecord(
     string StepId,
     string TraceId,
@@ -34,7 +37,7 @@ public sealed record StepRecord(
     string Status,
     long StartedAt,
     long? EndedAt,
-    string Document);
+    byte[] Document);
 
 /// <summary>
 /// What a batch of events says about a trace: its earliest start, the <c>trace</c> event that names it (name and

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using XRay.Grains.Ingest;
@@ -13,7 +12,7 @@ namespace XRay.Grains.Traces;
 public static class StepDocument
 {
     // Reused per thread: a fresh buffer grown by doubling, and a fresh writer, for every step were an eighth of the
-    // gateway's allocations. Only the string remains. A buffer grown past MaxKeptBytes by a huge step is dropped.
+    // gateway's allocations. Only the document's own array remains. A buffer grown past MaxKeptBytes by a huge step is dropped.
     private const int MaxKeptBytes = 64 * 1024;
 
     [ThreadStatic]
@@ -27,7 +26,7 @@ public static class StepDocument
     /// Payloads are copied as raw JSON (the parser has validated them, and the gateway has refused lone surrogates):
     /// re-encoding them token by token cost more than the rest of the step's checks.
     /// </summary>
-    internal static string Render(in EventProperties step, IngestEvent evt)
+    internal static byte[] Render(in EventProperties step, IngestEvent evt)
     {
         var buffer = _buffer ??= new ArrayBufferWriter<byte>(4096);
         buffer.ResetWrittenCount();
@@ -61,7 +60,7 @@ public static class StepDocument
 
             writer.WriteEndObject();
             writer.Flush();
-            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+            return buffer.WrittenSpan.ToArray();
         }
         finally
         {

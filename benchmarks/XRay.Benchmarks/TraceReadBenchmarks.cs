@@ -110,6 +110,6 @@ public class TraceReadBenchmarks
         var stepId = $"0193a1b2-{trace:x4}-7e5f-8a9b-{number:x12}";
         var started = 1_764_583_200_000 + (number * 40);
         var document = $$"""{"stepId":"{{stepId}}","stepNumber":{{number}},"name":"rank-candidates","kind":"llm","status":"ok","startedAt":"2026-12-01T10:00:00.04Z","endedAt":"2026-12-01T10:00:00.075Z","durationMs":35,"input":{"query":"wireless headphones","limit":20,"filters":["price<100","in-stock"]},"output":{"kept":3,"best":"sku-{{number}}881"},"candidates":[{"id":"sku-1","score":0.91},{"id":"sku-2","score":0.87},{"id":"sku-3","score":0.52}],"filters":{"minScore":0.6,"dropped":1},"reasoning":"Kept the candidates scoring above the threshold; sku-3 fell below 0.6 and was dropped.","metadata":{"model":"ranker-v3","tokens":412},"dataIds":null,"error":null}""";
-        return new StepRecord(stepId, traceId, number, "rank-candidates", "llm", "ok", started, started + 35, document);
+        return new StepRecord(stepId, traceId, number, "rank-candidates", "llm", "ok", started, started + 35, System.Text.Encoding.UTF8.GetBytes(document));
     }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using MongoDB.Bson;
 
 namespace XRay.Grains.Storage.Mongo;
@@ -72,7 +73,7 @@ internal static class MongoTraceDocuments
         ["status"] = s.Status,
         ["startedAt"] = new BsonInt64(s.StartedAt),
         ["endedAt"] = MongoBson.Nullable(s.EndedAt),
-        ["document"] = s.Document,
+        ["document"] = Encoding.UTF8.GetString(s.Document), // JSON text, so that it comes back byte for byte (MongoStepQuery)
     };
 
     public static StepRecord ToStep(BsonDocument d) => new(
@@ -84,7 +85,7 @@ internal static class MongoTraceDocuments
         d["status"].AsString,
         d["startedAt"].ToInt64(),
         d.OptionalInt64("endedAt"),
-        d["document"].AsString);
+        Encoding.UTF8.GetBytes(d["document"].AsString));
 
     public static BsonDocument ToDocument(DataRecord r) => new()
     {

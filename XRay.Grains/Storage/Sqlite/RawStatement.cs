@@ -64,6 +64,10 @@ internal sealed class RawStatement : IDisposable
         return Check(raw.sqlite3_bind_text(_statement, index, _utf8.AsSpan(0, Encoding.UTF8.GetBytes(value, _utf8))));
     }
 
+    /// <summary>Binds text that is UTF-8 already (a step's document), never NULL: no transcoding, SQLite copies the bytes.</summary>
+    public RawStatement Utf8Text(int index, ReadOnlySpan<byte> utf8) =>
+        utf8.IsEmpty ? Text(index, ReadOnlySpan<char>.Empty) : Check(raw.sqlite3_bind_text(_statement, index, utf8));
+
     public RawStatement Integer(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
 
     public RawStatement Integer(int index, long? value) => value is { } v ? Integer(index, v) : Null(index);

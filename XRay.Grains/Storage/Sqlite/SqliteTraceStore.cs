@@ -262,7 +262,7 @@ public sealed class SqliteTraceStore(SqliteDatabase database) : ITraceStore, IAs
     private static StepRecord ReadStep(SqliteDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3),
         reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), reader.GetInt64(6),
-        reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.GetString(8));
+        reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.GetFieldValue<byte[]>(8));
 
     private static TraceRecord ReadTrace(SqliteDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3),

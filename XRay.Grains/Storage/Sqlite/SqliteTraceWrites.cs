@@ -174,7 +174,7 @@ internal sealed class SqliteTraceWrites : IAsyncDisposable
         foreach (var s in batch.Steps)
         {
             var changed = _insertStep.Text(1, s.StepId).Text(2, s.TraceId).Text(3, ProjectOf(s.TraceId)).Integer(4, s.StepNumber)
-                .Text(5, s.Name).Text(6, s.Kind).Text(7, s.Status).Integer(8, s.StartedAt).Integer(9, s.EndedAt).Text(10, s.Document)
+                .Text(5, s.Name).Text(6, s.Kind).Text(7, s.Status).Integer(8, s.StartedAt).Integer(9, s.EndedAt).Utf8Text(10, s.Document)
                 .Execute();
             if (changed > 0)
             {

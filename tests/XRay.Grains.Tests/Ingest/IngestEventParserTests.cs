@@ -84,7 +84,7 @@ public sealed class IngestEventParserTests
         using var step = JsonDocument.Parse(evt.Document!);
         var names = step.RootElement.EnumerateObject().Select(p => p.Name).ToList();
         Assert.Equal(["stepId", "stepNumber", "name", "kind", "status", "startedAt", "endedAt", "durationMs", "input", "candidates", "reasoning"], names);
-        Assert.Contains("\"input\":{\"a\":[1,2.50,null]}", evt.Document, StringComparison.Ordinal);
+        Assert.Contains("\"input\":{\"a\":[1,2.50,null]}", System.Text.Encoding.UTF8.GetString(evt.Document!), StringComparison.Ordinal);
         Assert.Equal("r \"q\" é", step.RootElement.GetProperty("reasoning").GetString());
     }
 

@@ -39,11 +39,11 @@ public sealed class IngestRecordCodecTests
 
         Assert.Equal(IngestRecordCodec.CompactMarker, record[0]);
         Assert.True(Codec.TryDecode(record, out var decoded, out var error), error);
-        Assert.Equal(accepted, decoded);
+        Assert.Equal(accepted, decoded, IngestEvents.ByContent);
 
         // A record an earlier version wrote (the event's JSON) still reads, to the same event.
         Assert.True(Codec.TryDecode(Encoding.UTF8.GetBytes(json), out var fromJson, out error), error);
-        Assert.Equal(accepted, fromJson);
+        Assert.Equal(accepted, fromJson, IngestEvents.ByContent);
     }
 
     [Fact]
@@ -160,7 +160,14 @@ public sealed class IngestRecordCodecTests
         var accepted = Accept(StepText);
 
         Assert.True(Codec.TryDecode(Convert.FromHexString(StepRecordWrittenByThisVersion), out var decoded, out var error), error);
-        Assert.Equal(accepted, decoded);
+        Assert.Equal(accepted, decoded, IngestEvents.ByContent);
+    }
+
+    [Fact]
+    public void A_step_record_is_written_as_the_first_version_wrote_it_so_that_a_rolled_back_version_still_reads_it()
+    {
+        // The document was a string then and is UTF-8 bytes now; both go on the wire as length-prefixed UTF-8, byte for byte.
+        Assert.Equal(StepRecordWrittenByThisVersion, Convert.ToHexString(Codec.Encode(Accept(StepText))));
     }
 
     [Fact]
@@ -217,7 +224,7 @@ public sealed class IngestRecordCodecTests
         var step = new IngestEvent
         {
             EventId = "0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a02", Type = IngestEventType.Step, TraceId = TraceId, ProjectId = Project, Timestamp = 1,
-            StepId = "0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a03", StepNumber = 1, Name = "s", Document = "{}",
+            StepId = "0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a03", StepNumber = 1, Name = "s", Document = "{}"u8.ToArray(),
         };
         var incomplete = what switch
         {

@@ -1,3 +1,4 @@
+using static XRay.Grains.Tests.Storage.StepRecords;
 using XRay.Grains.Storage;
 using XRay.Grains.Storage.Sqlite;
 using static XRay.Grains.Tests.Storage.StoreIds;
@@ -25,7 +26,7 @@ public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
         var traceId = NewTraceId(projectId);
         string[] outputs = ["{\"kept\":12}", "{\"kept\":\"many\"}", "{\"kept\":true}", "{\"other\":1}"];
         var steps = outputs.Select((output, i) => new StepRecord(
-            NewUuid(), traceId, i + 1, "filter", null, "ok", 1_000 + i, null, $"{{\"stepId\":\"x\",\"output\":{output}}}")).ToList();
+            NewUuid(), traceId, i + 1, "filter", null, "ok", 1_000 + i, null, Json($"{{\"stepId\":\"x\",\"output\":{output}}}"))).ToList();
         await store.WriteAsync(new TraceWriteBatch([], steps, []), TestContext.Current.CancellationToken);
 
         Assert.Equal([1], await Numbers(new StepFilter(StepField.Path, StepFilterOp.Gt, 10L, ["output", "kept"])));
@@ -53,7 +54,7 @@ public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
             "{\"tags\":[]}", "{\"other\":1}",
         ];
         var steps = outputs.Select((output, i) => new StepRecord(
-            NewUuid(), traceId, i + 1, "rank", null, "ok", 1_000 + i, null, $"{{\"stepId\":\"x\",\"output\":{output}}}")).ToList();
+            NewUuid(), traceId, i + 1, "rank", null, "ok", 1_000 + i, null, Json($"{{\"stepId\":\"x\",\"output\":{output}}}"))).ToList();
         await store.WriteAsync(new TraceWriteBatch([], steps, []), TestContext.Current.CancellationToken);
 
         Assert.Equal([5, 1], await Numbers(StepFilterOp.Eq, "x")); // not 4's ["x"], 7's {"k":"x"} or 8's object
@@ -87,7 +88,7 @@ public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
         var (first, second, third) = (NewUuid(), NewUuid(), NewUuid());
         string?[] dataIds = [$"[\"{first}\",\"{second}\"]", $"[\"{second}\"]", null, $"[\"{third}\"]"];
         var steps = dataIds.Select((ids, i) => new StepRecord(
-            NewUuid(), traceId, i + 1, "rank", null, "ok", 1_000 + i, null, ids is null ? "{\"stepId\":\"x\"}" : $"{{\"stepId\":\"x\",\"dataIds\":{ids}}}")).ToList();
+            NewUuid(), traceId, i + 1, "rank", null, "ok", 1_000 + i, null, Json(ids is null ? "{\"stepId\":\"x\"}" : $"{{\"stepId\":\"x\",\"dataIds\":{ids}}}"))).ToList();
         await store.WriteAsync(new TraceWriteBatch([], steps, []), TestContext.Current.CancellationToken);
 
         Assert.Equal([2, 1], await Numbers(StepFilterOp.Eq, second));
@@ -187,7 +188,7 @@ public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
         Assert.Equal(new ProjectStats(2, 1, 0, 1, 2, 1), await store.GetProjectStatsAsync(projectId, ct));
         await store.WriteAsync(new TraceWriteBatch(
             [new TraceUpsert(running, projectId, null, "success", 1_000, 3_000, null, "{}", null, null)],
-            [new StepRecord(NewUuid(), running, 2, "b", null, "ok", 2_000, null, "{}")], []), ct);
+            [new StepRecord(NewUuid(), running, 2, "b", null, "ok", 2_000, null, "{}"u8.ToArray())], []), ct);
         Assert.Equal(new ProjectStats(2, 0, 1, 1, 3, 1), await store.GetProjectStatsAsync(projectId, ct));
 
         // Started again on the same file (a restart): the table is there, so nothing is counted twice.
@@ -208,7 +209,7 @@ public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
         var traceId = NewTraceId(projectId);
         await store.WriteAsync(
             new TraceWriteBatch([new TraceUpsert(traceId, projectId, "run", "running", 1_000, null, null, null, null, 1_000)],
-                [new StepRecord(NewUuid(), traceId, 1, "filter", null, "ok", 1_000, null, "{}")], []),
+                [new StepRecord(NewUuid(), traceId, 1, "filter", null, "ok", 1_000, null, "{}"u8.ToArray())], []),
             TestContext.Current.CancellationToken);
         await store.FlushAsync(TestContext.Current.CancellationToken);
         Assert.True(File.Exists(_database.Database.DatabasePath + "-wal"));
@@ -224,7 +225,7 @@ public sealed class SqliteTraceStoreTests : TraceStoreContractTests, IDisposable
         var store = CreateStore();
         var projectId = NewObjectId();
         await store.WriteAsync(
-            new TraceWriteBatch([], [new StepRecord(NewUuid(), NewTraceId(projectId), 1, "filter", null, "ok", 1_000, null, "{}")], []),
+            new TraceWriteBatch([], [new StepRecord(NewUuid(), NewTraceId(projectId), 1, "filter", null, "ok", 1_000, null, "{}"u8.ToArray())], []),
             TestContext.Current.CancellationToken);
         await store.FlushAsync(TestContext.Current.CancellationToken);
 

@@ -19,7 +19,7 @@ public sealed class SqliteTraceWritesTests : IDisposable
         Assert.Equal(SqliteTraceWrites.SmallStoreCacheKiB, writes.ReadCacheSizeKiB());
 
         var projectId = NewObjectId();
-        var document = $"{{\"reasoning\":\"{new string('x', 2_000)}\"}}";
+        var document = StepRecords.Json($"{{\"reasoning\":\"{new string('x', 2_000)}\"}}");
         var seen = new List<(int Commit, long Bytes, int CacheKiB)>();
         for (var commit = 1; commit <= 500 && writes.ReadCacheSizeKiB() != configured; commit++)
         {

@@ -112,8 +112,8 @@ public abstract class TraceStoreContractTests
         Assert.Equal(new TraceWriteCounts(Steps: 2, Data: 0), firstWrite); // what the store newly inserted (xray.store.rows)
         Assert.Equal(new TraceWriteCounts(Steps: 1, Data: 0), secondWrite);
 
-        Assert.Equal([first.Document, second.Document, third.Document], await StepDocuments(store, traceId));
-        Assert.Equal([first, second, third], await StepRows(store, traceId)); // the replay's name was ignored
+        Assert.Equal([Text(first), Text(second), Text(third)], await StepDocuments(store, traceId));
+        Assert.Equal([first, second, third], await StepRows(store, traceId), StepRecords.ByContent); // the replay's name was ignored
         Assert.Equal(3, (await store.GetTraceAsync(traceId, Ct))!.StepCount);
     }
 
@@ -138,8 +138,8 @@ public abstract class TraceStoreContractTests
 
         await store.WriteAsync(new TraceWriteBatch([Start(traceId, 1_000)], steps, []), Ct);
 
-        Assert.Equal([steps[1].Document, steps[2].Document, steps[0].Document], await StepDocuments(store, traceId));
-        Assert.Equal([steps[1], steps[2], steps[0]], await StepRows(store, traceId));
+        Assert.Equal([Text(steps[1]), Text(steps[2]), Text(steps[0])], await StepDocuments(store, traceId));
+        Assert.Equal([steps[1], steps[2], steps[0]], await StepRows(store, traceId), StepRecords.ByContent);
         Assert.Empty(await StepDocuments(store, NewTraceId(_projectId)));
     }
 
@@ -232,7 +232,7 @@ public abstract class TraceStoreContractTests
     {
         var store = CreateStore();
         var traceId = NewTraceId(_projectId);
-        var step = new StepRecord(NewUuid(), traceId, 1, "rang é 名前 🚀", "", "ok", 1_000, null, "{\"reasoning\":\"über 🧪\"}");
+        var step = new StepRecord(NewUuid(), traceId, 1, "rang é 名前 🚀", "", "ok", 1_000, null, StepRecords.Json("{\"reasoning\":\"über 🧪\"}"));
         var withoutKind = Step(traceId, 2) with { Kind = null };
         await store.WriteAsync(new TraceWriteBatch(
             [new TraceUpsert(traceId, _projectId, "", "running", 1_000, null, "{\"é\":\"名\"}", null, null, 1_000)], [step, withoutKind], []), Ct);
@@ -241,8 +241,8 @@ public abstract class TraceStoreContractTests
         Assert.Equal("", trace!.Name);
         Assert.Equal("{\"é\":\"名\"}", trace.Metadata);
         Assert.Null(trace.Output);
-        Assert.Equal([step, withoutKind], await StepRows(store, traceId));
-        Assert.Equal([step.Document, withoutKind.Document], await StepDocuments(store, traceId)); // the UTF-8 bytes as written
+        Assert.Equal([step, withoutKind], await StepRows(store, traceId), StepRecords.ByContent);
+        Assert.Equal([Text(step), Text(withoutKind)], await StepDocuments(store, traceId)); // the UTF-8 bytes as written
     }
 
     [Fact]
@@ -301,6 +301,8 @@ public abstract class TraceStoreContractTests
     }
 
     /// <summary>The trace's step documents as <c>GET /api/v1/traces/:traceId</c> reads them, decoded (strict UTF-8).</summary>
+    private static string Text(StepRecord step) => StrictUtf8.GetString(step.Document);
+
     private static async Task<List<string>> StepDocuments(ITraceStore store, string traceId) =>
         [.. (await store.ReadStepDocumentsAsync(traceId, Ct).ToListAsync(Ct)).Select(d => StrictUtf8.GetString(d.Span))];
 
@@ -324,5 +326,5 @@ public abstract class TraceStoreContractTests
     private static DataRecord Blob(string traceId) => new(NewUuid(), traceId, traceId[..24], "application/json", 2, null, At(1_700_000_000_000));
 
     private static StepRecord Step(string traceId, int number) => new(
-        NewUuid(), traceId, number, $"step-{number}", "llm", "success", 1_000 + number, 1_050 + number, $"{{\"stepNumber\":{number}}}");
+        NewUuid(), traceId, number, $"step-{number}", "llm", "success", 1_000 + number, 1_050 + number, StepRecords.Json($"{{\"stepNumber\":{number}}}"));
 }
