@@ -85,7 +85,10 @@ internal static class MongoTraceDocuments
         d["status"].AsString,
         d["startedAt"].ToInt64(),
         d.OptionalInt64("endedAt"),
-        Encoding.UTF8.GetBytes(d["document"].AsString));
+        StepDocumentOf(d));
+
+    /// <summary>A step's document as <see cref="StepRecord.Document"/> holds it: the UTF-8 bytes of the stored JSON text.</summary>
+    public static byte[] StepDocumentOf(BsonDocument d) => Encoding.UTF8.GetBytes(d["document"].AsString);
 
     public static BsonDocument ToDocument(DataRecord r) => new()
     {

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using MongoDB.Bson;
@@ -84,7 +83,7 @@ public sealed class MongoTraceStore(MongoStoreDatabase database, TimeProvider ti
         {
             foreach (var document in cursor.Current)
             {
-                yield return Encoding.UTF8.GetBytes(document["document"].AsString);
+                yield return StepDocumentOf(document);
             }
         }
     }
